@@ -1,0 +1,61 @@
+"""Typed errors. Library code raises these; only the CLI prints and exits.
+
+Every error carries a `hint`: the next step a user should take.
+"""
+
+from __future__ import annotations
+
+
+class LabelingError(Exception):
+    """Base class: a message for the user plus the next step."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  -> {self.hint}"
+
+
+class ConfigError(LabelingError):
+    """A config file in configs/ (or one the user named) is missing or invalid."""
+
+
+class InputError(LabelingError):
+    """Bad input data: names the file and line (or byte offset)."""
+
+    def __init__(self, location: str, reason: str, hint: str | None = None):
+        super().__init__(f"{location}: {reason}", hint or "Fix the record, or pass --skip-invalid to skip bad records.")
+        self.location = location
+        self.reason = reason
+
+
+class ServerError(LabelingError):
+    """The embedded Label Studio server could not be started, stopped or found."""
+
+
+class ConnectionFailed(LabelingError):
+    """Label Studio is unreachable, or the URL does not point at Label Studio."""
+
+
+class AuthFailed(LabelingError):
+    """Label Studio refused the API token."""
+
+
+class ProjectNotFound(LabelingError):
+    """No project with that title or id."""
+
+
+class ConfigConflict(LabelingError):
+    """An existing project's labeling config differs from the scheme in a way Label Studio will not accept."""
+
+
+class DatasetError(LabelingError):
+    """A dataset or version is missing, malformed or fails verification."""
+
+
+class NothingToPull(LabelingError):
+    """The project has no counting annotations yet."""
