@@ -10,13 +10,15 @@ from rich.console import Console
 from ..errors import LabelingError
 
 console = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def run_main(app: typer.Typer) -> None:
     """Run the app; a LabelingError becomes one message with its next step and exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except LabelingError as exc:
         console.print(f"[bold red]Error:[/] {exc.message}", soft_wrap=True)
         if exc.hint:

@@ -1,7 +1,74 @@
-"""Placeholder until this command lands."""
+"""`labeling server start | stop | status`: the embedded local Label Studio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
 
 import typer
 
+from ._common import console, out
+
+server_app = typer.Typer(help="Run a local Label Studio (SQLite, 127.0.0.1 only) for this working directory.", no_args_is_help=True)
+
+HomeOpt = typer.Option(None, "--home", help="State directory (default: .labeling/ here, or $LABELING_HOME).")
+
+
+@server_app.command("start")
+def start_cli(
+    port: Optional[int] = typer.Option(None, "--port", "-p", help="Port on 127.0.0.1 (default 8080, or the port used last time)."),
+    home: Optional[Path] = HomeOpt,
+    timeout: float = typer.Option(300, help="Seconds to wait for the server to answer."),
+) -> None:
+    """Start Label Studio in the background and wait until it answers.
+
+    The first start creates an admin user with a generated password and API
+    token in .labeling/credentials.json (mode 0600) and takes about 40 s.
+
+    Example: labeling server start --port 8080
+    """
+    from ..server import credentials_path, start
+
+    first = not credentials_path(home).exists()
+    with console.status("Starting Label Studio (the first start runs database migrations, about 40 s)...") as spinner:
+        status, started = start(home, port=port, timeout=timeout, on_wait=lambda s: spinner.update(f"Waiting for Label Studio to answer... {s:.0f}s"))
+    if not started:
+        out.print(f"Label Studio is already running at {status.url} (pid {status.pid}); nothing to do.")
+        return
+    out.print(f"Label Studio {status.version} is running at {status.url} (pid {status.pid}).")
+    note = "created" if first else "in"
+    out.print(f"Login and API token {note}: {credentials_path(home)} (readable only by you).")
+
+
+@server_app.command("stop")
+def stop_cli(home: Optional[Path] = HomeOpt) -> None:
+    """Stop the Label Studio that `labeling server start` started here (and nothing else).
+
+    Example: labeling server stop
+    """
+    from ..server import stop
+
+    if stop(home):
+        out.print("Label Studio stopped.")
+    else:
+        out.print("No Label Studio started from here is running; nothing to stop.")
+
+
+@server_app.command("status")
+def status_cli(home: Optional[Path] = HomeOpt) -> None:
+    """Tell whether the embedded Label Studio runs, where, and which version. Exit code 1 when stopped.
+
+    Example: labeling server status
+    """
+    from ..server import status
+
+    st = status(home)
+    if st.running:
+        out.print(f"running: {st.url} (pid {st.pid}, Label Studio {st.version or 'unknown'}, state in {st.home})")
+    else:
+        out.print(f"stopped (state in {st.home}). Start it with: labeling server start")
+        raise typer.Exit(1)
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.add_typer(server_app, name="server")

@@ -1,0 +1,12 @@
+"""Our spaCy components for conflict news (imported for their registration).
+
+Importing this package registers the `conflict_annotator` factory and the
+`Doc._.conflict` extension, so worker processes that rebuild the pipeline
+find them. See labeling/preannotate.py for how the pipeline is assembled.
+"""
+
+from .component import COMPONENT_VERSION, EXTENSION, ConflictAnnotator
+from .cues import Cues, parse_cues
+from .weapons import PARTS_KEY
+
+__all__ = ["COMPONENT_VERSION", "EXTENSION", "ConflictAnnotator", "Cues", "parse_cues", "PARTS_KEY"]

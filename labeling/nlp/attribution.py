@@ -1,0 +1,247 @@
+"""CLAIM and SOURCE regions joined by `attributed_to`, from the cues in configs/cues.toml.
+
+Forms recognised (decisions where the scheme leaves room are marked *):
+1. A cue verb with a subject; the subject's noun phrase is the SOURCE
+   (pronouns included, leading article dropped, appositives and relative
+   clauses left out). Its CLAIM is, in this order:
+   - quotations adjacent to the cue: '"Q," X said', 'X said: "Q"'. A split quote
+     '"Q1," X said, "Q2"' gives *two CLAIMs*, both attributed to X. A trailing
+     comma inside the marks is left out*.
+   - the verb's clausal complement, without "that": 'X said (that) C', 'C, X said';
+     also 'X said in a statement that C' when the parser hangs C on "statement".
+   - for a parenthetical cue ('C, the command said,') the clause before it.
+2. "according to X", "citing X", "as quoted by X" / "as reported by X": X is a
+   SOURCE ("a statement from X" -> X). If the phrase hangs off a clause that
+   is already attributed, X is *a further SOURCE of the same CLAIMs* (a relayed
+   claim has two). Otherwise the clause it modifies is the CLAIM.
+A cue with no recognisable content yields nothing: a SOURCE only exists with a CLAIM.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Token
+
+from .actors import _title_start
+from .cues import Cues
+from .regions import PRONOUN_TAGS, Region, ent_of, region, text_region
+
+# Scores: see labeling/preannotate.py for their meaning.
+SCORE_QUOTE = 0.85  # quoted text next to its cue
+SCORE_COMPLEMENT = 0.7  # a parsed clause: extent errors are common
+SCORE_PARENTHETICAL = 0.65  # the clause before "..., X said"
+SCORE_RELAYED = 0.6  # the clause an "according to" / "citing" phrase modifies
+SCORE_SOURCE = 0.85  # subject of a cue verb
+SCORE_PRONOUN = 0.9  # a pronoun subject: extent cannot be wrong
+SCORE_RELAY_SOURCE = 0.8  # object of "according to" / "citing" / "as quoted by"
+
+_NP_LEFT = frozenset({"det", "compound", "amod", "nmod", "poss", "nummod", "quantmod"})
+_NAME_ENTS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})
+_QUOTE_OR_LINE = re.compile(r'["“”\n]')
+_GAP_BEFORE = re.compile(r"[\s,;:—–-]*")
+_GAP_AFTER = re.compile(r"[\s,:]*")
+_GAP_AFTER_END = re.compile(r".*[,:]\s*", re.S)
+
+
+@dataclass
+class Attribution:
+    claims: list[Region] = field(default_factory=list)
+    sources: list[tuple[Region, int]] = field(default_factory=list)  # (region, head token index)
+
+
+def find_quotes(text: str) -> list[tuple[int, int]]:
+    """(open, close) offsets of paired quotation marks; pairs never cross a line break."""
+    out: list[tuple[int, int]] = []
+    opened: int | None = None
+    for m in _QUOTE_OR_LINE.finditer(text):
+        ch = m.group()
+        if ch == "\n":
+            opened = None
+        elif opened is None and ch != "”":
+            opened = m.start()
+        elif opened is not None and ch != "“":
+            out.append((opened, m.start()))
+            opened = None
+        elif ch == "“":  # a new opening mark: the earlier one was never closed
+            opened = m.start()
+    return out
+
+
+def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
+    text = doc.text
+    quotes = find_quotes(text)
+    found: list[Attribution] = []
+    by_token: dict[int, Attribution] = {}  # cue verbs and claim heads -> their attribution
+    for tok in doc:
+        if tok.lower_ in cues.verbs and tok.tag_.startswith("VB"):
+            att = _verb_attribution(tok, cues, quotes, text, by_token)
+            if att:
+                found.append(att)
+    for tok in doc:
+        relay = _relay_source(tok, cues)
+        if relay is None:
+            continue
+        src = _source(relay, cues, SCORE_RELAY_SOURCE, "source-relay")
+        if src is None:
+            continue
+        host = tok.head
+        att = _attached(host, by_token)
+        if att is None:
+            att = _relayed_clause(tok, host)
+            if att is None:
+                continue
+            found.append(att)
+        att.sources.append((src, relay.i))
+    return found
+
+
+def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[int, Attribution]) -> Attribution | None:
+    subj = _subject(v)
+    if subj is None:
+        return None
+    src = _source(subj, cues, SCORE_PRONOUN if subj.tag_ in PRONOUN_TAGS else SCORE_SOURCE, "source-cue")
+    if src is None:
+        return None
+    doc = v.doc
+    si, sj = _np_range(subj, cues)
+    cue_start = doc[min(v.i, si)].idx
+    cue_end = max(v.idx + len(v.text), doc[sj - 1].idx + len(doc[sj - 1].text))
+    att = Attribution(sources=[(src, subj.i)])
+    for q_open, q_close in quotes:
+        if q_close < cue_start and _GAP_BEFORE.fullmatch(text, q_close + 1, cue_start):
+            att.claims = [r for r in [text_region(text, q_open + 1, q_close, "CLAIM", SCORE_QUOTE, "claim-quote")] if r]
+        elif q_open >= cue_end and _quote_follows(v, text, cue_end, q_open):
+            r = text_region(text, q_open + 1, q_close, "CLAIM", SCORE_QUOTE, "claim-quote")
+            att.claims += [r] if r else []
+            break
+        elif q_open >= cue_end:
+            break
+    heads = [v.i]
+    if not att.claims:
+        comp = next((c for c in v.children if c.dep_ == "ccomp"), None) or _statement_clause(v, cues)
+        if comp is not None:
+            r = region(doc, comp.left_edge.i, comp.right_edge.i + 1, "CLAIM", SCORE_COMPLEMENT, "claim-clause", articles=False, marks=True)
+            att.claims += [r] if r else []
+            heads.append(comp.i)
+        elif v.dep_ == "parataxis" and v.head.i < v.i:
+            r = region(doc, v.head.left_edge.i, min(v.i, si), "CLAIM", SCORE_PARENTHETICAL, "claim-before-cue", articles=False)
+            att.claims += [r] if r else []
+            heads.append(v.head.i)
+    # A claim that swallowed its own source is a parse error, not an attribution.
+    att.claims = [c for c in att.claims if not (c.start < src.end and src.start < c.end)]
+    if not att.claims:
+        return None
+    for h in heads:
+        by_token.setdefault(h, att)
+    return att
+
+
+def _subject(v: Token) -> Token | None:
+    for c in v.children:
+        if c.dep_ == "nsubj":
+            return c
+    # "..., saying C" and "X smiled and said C" share the subject of the verb they hang off.
+    if v.dep_ in ("conj", "advcl", "xcomp") and v.head is not v:
+        return next((c for c in v.head.children if c.dep_ == "nsubj"), None)
+    return None
+
+
+def _quote_follows(v: Token, text: str, cue_end: int, q_open: int) -> bool:
+    """A quote right after the cue: 'X said, "Q"', 'X told CNN: "Q"'."""
+    if _GAP_AFTER.fullmatch(text, cue_end, q_open):
+        return True
+    between = [t for t in v.doc if cue_end <= t.idx < q_open]
+    return (
+        0 < len(between) <= 8
+        and all(t.is_punct or v.is_ancestor(t) for t in between)
+        and all(t.dep_ != "ccomp" for t in between)
+        and _GAP_AFTER_END.fullmatch(text, cue_end, q_open) is not None
+    )
+
+
+def _statement_clause(v: Token, cues: Cues) -> Token | None:
+    """'X said in a statement that C', parsed with C hanging off "statement"."""
+    for prep in v.children:
+        if prep.dep_ != "prep":
+            continue
+        for noun in prep.children:
+            if noun.dep_ == "pobj" and noun.lower_ in cues.statement_nouns:
+                for c in noun.children:
+                    if c.dep_ in ("acl", "relcl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children):
+                        return c
+    return None
+
+
+def _relay_source(tok: Token, cues: Cues) -> Token | None:
+    """X in "according to X", "citing X", "as quoted by X"; "a statement from X" -> X."""
+    target = None
+    lower = tok.lower_
+    if lower in cues.according:
+        to = next((c for c in tok.children if c.lower_ == "to"), None)
+        target = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
+    elif lower in cues.citing and tok.tag_ == "VBG":
+        target = next((c for c in tok.children if c.dep_ in ("dobj", "pobj")), None)
+    elif lower in cues.relay_participles and any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children):
+        by = next((c for c in tok.children if c.dep_ == "agent"), None)
+        target = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+    if target is not None and target.lower_ in cues.statement_nouns:
+        for c in target.children:
+            if c.dep_ == "poss":
+                return c
+            if c.dep_ == "prep" and c.lower_ in ("from", "by", "of"):
+                return next((g for g in c.children if g.dep_ == "pobj"), target)
+    return target
+
+
+def _attached(host: Token, by_token: dict[int, Attribution]) -> Attribution | None:
+    """The attribution a relay phrase extends: its host clause or an ancestor is a cue or a claim."""
+    tok = host
+    while True:
+        if tok.i in by_token:
+            return by_token[tok.i]
+        if tok.head is tok:
+            return None
+        tok = tok.head
+
+
+def _relayed_clause(relay: Token, host: Token) -> Attribution | None:
+    """'C, according to X' / 'According to X, C': the clause minus the relay phrase."""
+    if not host.tag_.startswith("VB"):
+        host = host.sent.root
+    doc = relay.doc
+    lo, hi = relay.left_edge.i, relay.right_edge.i + 1
+    left = (host.left_edge.i, lo)
+    right = (hi, host.right_edge.i + 1)
+    words = lambda r: sum(not doc[k].is_punct for k in range(*r)) if r[0] < r[1] else 0
+    i, j = left if words(left) >= words(right) else right
+    if words((i, j)) < 3:
+        return None
+    r = region(doc, i, j, "CLAIM", SCORE_RELAYED, "claim-relayed", articles=False)
+    return Attribution(claims=[r]) if r else None
+
+
+def _source(tok: Token, cues: Cues, score: float, rule: str) -> Region | None:
+    i, j = _np_range(tok, cues)
+    return region(tok.doc, i, j, "SOURCE", score, rule)
+
+
+def _np_range(tok: Token, cues: Cues) -> tuple[int, int]:
+    """The noun phrase headed by tok: its name, modifiers and "of"/"for" phrase; no appositive or clause."""
+    if tok.tag_ in PRONOUN_TAGS:
+        return tok.i, tok.i + 1
+    ent = ent_of(tok)
+    if ent is not None and ent.label_ in _NAME_ENTS:
+        i, j = ent.start, ent.end
+        if ent.label_ == "PERSON":
+            i = _title_start(tok.doc, i, cues)
+    else:
+        i, j = tok.i, tok.i + 1
+    for c in tok.lefts:
+        if c.dep_ in _NP_LEFT:
+            i = min(i, c.left_edge.i)
+    for c in tok.rights:
+        if c.dep_ == "compound" or (c.dep_ == "prep" and c.lower_ in ("of", "for")):
+            j = max(j, c.right_edge.i + 1)
+    return i, j

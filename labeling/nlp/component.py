@@ -1,0 +1,82 @@
+"""The `conflict_annotator` spaCy component: weapons, actors and attribution in one pass.
+
+It runs after the pipeline's parser and NER and after the `span_ruler` that
+tags weapon parts. It writes plain lists to `doc._.conflict`, so a Doc
+returned from a worker process (spaCy serialises it with msgpack) keeps them:
+
+    {"regions": [[start, end, label, score, rule], ...],   # sorted by offsets
+     "relations": [[claim_index, source_index], ...]}       # attributed_to
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .actors import actor_for_entity, actor_regions
+from .attribution import attributions
+from .cues import Cues
+from .regions import PRONOUN_TAGS, Region, ent_of, resolve
+from .weapons import weapon_regions
+
+# Bump when a change to the rules in labeling/nlp/ changes their output: it
+# is part of the pre-annotation model_version fingerprint.
+COMPONENT_VERSION = "1"
+EXTENSION = "conflict"
+
+if not Doc.has_extension(EXTENSION):
+    Doc.set_extension(EXTENSION, default=None)
+
+
+@Language.factory("conflict_annotator", default_config={"cues": {}})
+def make_conflict_annotator(nlp: Language, name: str, cues: dict[str, Any]) -> "ConflictAnnotator":
+    return ConflictAnnotator(name, cues)
+
+
+class ConflictAnnotator:
+    """Plain data only (word sets), so the component pickles for worker processes."""
+
+    def __init__(self, name: str, cues: dict[str, Any]):
+        self.name = name
+        self.cues = Cues.from_dict(cues)
+
+    def __call__(self, doc: Doc) -> Doc:
+        cues = self.cues
+        weapons = resolve(weapon_regions(doc))
+        found = attributions(doc, cues)
+        candidates: list[Region] = list(weapons) + actor_regions(doc, cues, weapons)
+        links: list[tuple[tuple, tuple]] = []
+        source_heads: dict[tuple, int] = {}
+        for att in found:
+            candidates += att.claims
+            for src, head in att.sources:
+                candidates.append(src)
+                source_heads.setdefault(src.key, head)
+                links += [(c.key, src.key) for c in att.claims]
+        kept = {r.key: r for r in resolve(candidates)}
+        links = [(c, s) for c, s in links if c in kept and s in kept]
+        linked = {k for link in links for k in link}
+        # A CLAIM or SOURCE that lost its partner to an overlap goes too.
+        regions = [r for r in kept.values() if r.label not in ("CLAIM", "SOURCE") or r.key in linked]
+        regions += self._source_actors(doc, [kept[k] for k in linked if k[2] == "SOURCE"], source_heads, weapons)
+        regions = resolve(regions)
+        index = {r.key: n for n, r in enumerate(regions)}
+        relations = sorted({(index[c], index[s]) for c, s in links if c in index and s in index})
+        doc._.set(EXTENSION, {"regions": [list(r) for r in regions], "relations": [list(r) for r in relations]})
+        return doc
+
+    def _source_actors(self, doc: Doc, sources: list[Region], heads: dict[tuple, int], weapons: list[Region]) -> list[Region]:
+        """A SOURCE that names a participant (not a pronoun, not an outlet) is an ACTOR too."""
+        out = []
+        for src in sources:
+            head = doc[heads[src.key]]
+            ent = ent_of(head)
+            if head.tag_ in PRONOUN_TAGS or ent is None:
+                continue
+            actor = actor_for_entity(ent, self.cues, weapons, as_source=True)
+            if actor is None:
+                continue
+            out.append(actor)
+        return out

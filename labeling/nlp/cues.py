@@ -1,0 +1,65 @@
+"""The word lists of configs/cues.toml, as sets the rules can test quickly."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Cues:
+    verbs: frozenset[str]
+    according: frozenset[str]
+    citing: frozenset[str]
+    relay_participles: frozenset[str]
+    statement_nouns: frozenset[str]
+    titles: frozenset[str]
+    group_nouns: frozenset[str]
+    actor_always: frozenset[str]
+    actor_when_agent: frozenset[str]
+    actor_nationality: frozenset[str]
+    media: frozenset[str]  # outlet names, lower-cased, without a leading "the"
+    media_suffixes: frozenset[str]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Cues":
+        def words(section: str, key: str, lower: bool = True) -> frozenset[str]:
+            try:
+                values = data[section][key]
+            except KeyError:
+                raise ConfigError(f"cues.toml: missing [{section}] {key}", "Compare with configs/cues.toml in the repository.")
+            return frozenset(v.lower() if lower else v for v in values)
+
+        media = frozenset(_strip_the(m.lower()) for m in words("media", "outlets"))
+        return cls(
+            verbs=words("attribution", "verbs"),
+            according=words("attribution", "according"),
+            citing=words("attribution", "citing"),
+            relay_participles=words("attribution", "relay_participles"),
+            statement_nouns=words("attribution", "statement_nouns"),
+            titles=words("actors", "titles"),
+            group_nouns=words("actors", "group_nouns"),
+            actor_always=words("actors", "always", lower=False),
+            actor_when_agent=words("actors", "when_agent", lower=False),
+            actor_nationality=words("actors", "nationality", lower=False),
+            media=media,
+            media_suffixes=words("media", "suffixes", lower=False),
+        )
+
+    def is_media(self, text: str, words: list[str]) -> bool:
+        """An outlet that only reports: a listed name, or a name with a media word in it."""
+        return _strip_the(text.lower()) in self.media or any(w in self.media_suffixes for w in words)
+
+
+def _strip_the(name: str) -> str:
+    return name[4:] if name.startswith("the ") else name
+
+
+def parse_cues(raw: bytes, where: str = "cues.toml") -> dict[str, Any]:
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: not valid TOML: {exc}", "Fix the syntax error in the cue file.")

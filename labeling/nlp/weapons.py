@@ -1,0 +1,90 @@
+"""WEAPON regions from the span ruler's parts (configs/weapons.jsonl).
+
+The ruler tags *parts* (its pattern labels); this module joins adjacent parts
+into one WEAPON, so "Sukhoi SU-35 fighter jet" is one span while "Russian"
+(never a part) stays outside, as the scheme asks.
+
+Part roles:
+  TYPE   weapon noun or phrase, a weapon on its own ("drone", "car bomb")
+  MODEL  a designator or name that is a weapon on its own ("HIMARS", "MQ-9")
+  NAME   a model name that is also an everyday word ("Reaper", "Patriot")
+  SHAPE  anything shaped like a designator ("KX-77", "M777")
+  HEAD   a noun that is a weapon only next to a designator ("fighter", "systems")
+  MAKER  a manufacturer before a designator ("Sukhoi")
+  NOT    a phrase that vetoes the parts inside it ("think tank", "anti-tank")
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+from .regions import Region, chars
+
+PARTS_KEY = "weapon_parts"
+ROLES = ("MODEL", "TYPE", "NAME", "SHAPE", "HEAD", "MAKER")
+_PRIORITY = {role: n for n, role in enumerate(ROLES)}
+# Named entities that can contain a weapon word without naming a weapon
+# ("Strategic Rocket Forces"); a part strictly inside one is dropped.
+_NAME_ENTS = frozenset({"ORG", "GPE", "FAC", "PERSON", "WORK_OF_ART", "EVENT", "LAW", "NORP", "LOC"})
+
+# Scores: share of regions of each kind found exactly right (label and extent)
+# when the rules were tuned on data/sample; see labeling/preannotate.py.
+SCORE_MODEL = 0.9  # a known designator or model
+SCORE_SHAPE_TYPED = 0.8  # an unseen designator shape joined to a type noun
+SCORE_TYPE = 0.85  # a type noun or phrase alone
+SCORE_NAMED = 0.7  # a model name or shape next to a head noun, no type noun
+
+
+def weapon_regions(doc: Doc) -> list[Region]:
+    parts = doc.spans[PARTS_KEY] if PARTS_KEY in doc.spans else []
+    vetoes = [(p.start, p.end) for p in parts if p.label_ == "NOT"]
+    inside_name = [(e.start, e.end) for e in doc.ents if e.label_ in _NAME_ENTS]
+    candidates = []
+    for p in parts:
+        if p.label_ not in _PRIORITY:
+            continue
+        if any(s <= p.start and p.end <= e for s, e in vetoes):
+            continue
+        if any(s <= p.start and p.end <= e and (e - s) > (p.end - p.start) for s, e in inside_name) and p.label_ == "TYPE":
+            continue
+        candidates.append((p.start, p.end, p.label_))
+    # Longest part wins, then the more specific role: "rocket launchers" over "rocket".
+    chosen: list[tuple[int, int, str]] = []
+    for s, e, role in sorted(candidates, key=lambda c: (c[0] - c[1], _PRIORITY[c[2]], c[0])):
+        if all(e <= cs or ce <= s for cs, ce, _ in chosen):
+            chosen.append((s, e, role))
+    chosen.sort()
+    out: list[Region] = []
+    chunk: list[tuple[int, int, str]] = []
+    for part in chosen + [(-1, -1, "")]:
+        if chunk and part[0] == chunk[-1][1]:
+            chunk.append(part)
+            continue
+        if chunk:
+            r = _chunk_region(doc, chunk)
+            if r:
+                out.append(r)
+        chunk = [part]
+    return out
+
+
+def _chunk_region(doc: Doc, chunk: list[tuple[int, int, str]]) -> Region | None:
+    # A leading head noun or a trailing maker belongs to something else.
+    while chunk and chunk[0][2] == "HEAD":
+        chunk = chunk[1:]
+    while chunk and chunk[-1][2] == "MAKER":
+        chunk = chunk[:-1]
+    if not chunk:
+        return None
+    roles = {role for _, _, role in chunk}
+    if "MODEL" in roles:
+        score, rule = SCORE_MODEL, "weapon-model"
+    elif "TYPE" in roles:
+        typed_shape = bool(roles & {"SHAPE", "NAME"})
+        score, rule = (SCORE_SHAPE_TYPED, "weapon-shape") if typed_shape else (SCORE_TYPE, "weapon-type")
+    elif len(chunk) >= 2 and roles & {"SHAPE", "NAME"}:
+        score, rule = SCORE_NAMED, "weapon-named"
+    else:
+        return None
+    start, end = chars(doc, chunk[0][0], chunk[-1][1])
+    return Region(start, end, "WEAPON", score, rule)

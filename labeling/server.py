@@ -1,0 +1,257 @@
+"""The embedded default: a local Label Studio, started and stopped by us.
+
+State lives in one directory (default `.labeling/`, see paths.state_dir):
+
+    data/              Label Studio's SQLite database and media (LABEL_STUDIO_BASE_DATA_DIR)
+    credentials.json   admin login and API token, mode 0600, generated on first start
+    server.json        pid, port and URL of the process we started
+    server.log         the server's own output
+
+Secrets go to the child through its environment, never its command line, so
+they do not show up in `ps`. `stop` only ever signals the pid we recorded, and
+only while that pid is still a Label Studio process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import httpx
+
+from .errors import ServerError
+from .paths import state_dir
+
+DEFAULT_PORT = 8080
+ADMIN_EMAIL = "admin@labeling.local"
+
+
+@dataclass
+class Credentials:
+    url: str
+    email: str
+    password: str
+    token: str
+
+    def __repr__(self) -> str:  # never print secrets by accident
+        return f"Credentials(url={self.url!r}, email={self.email!r}, password=***, token=***)"
+
+
+@dataclass
+class ServerState:
+    pid: int
+    port: int
+    url: str
+    started_at: float
+
+
+@dataclass
+class Status:
+    running: bool
+    url: str | None = None
+    pid: int | None = None
+    version: str | None = None
+    home: Path | None = None
+
+
+def credentials_path(home: Path | None = None) -> Path:
+    return (home or state_dir()) / "credentials.json"
+
+
+def load_credentials(home: Path | None = None) -> Credentials | None:
+    path = credentials_path(home)
+    if not path.exists():
+        return None
+    return Credentials(**json.loads(path.read_text()))
+
+
+def _write_private(path: Path, payload: dict) -> None:
+    """Write JSON readable only by its owner (0600), atomically."""
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(payload, fh, indent=2)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _read_state(home: Path) -> ServerState | None:
+    path = home / "server.json"
+    try:
+        return ServerState(**json.loads(path.read_text()))
+    except (FileNotFoundError, json.JSONDecodeError, TypeError):
+        return None
+
+
+def _is_our_process(pid: int) -> bool:
+    """True while `pid` is alive and is a label-studio process (guards against pid reuse)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return True  # no /proc (macOS): trust the live pid
+    return b"label-studio" in cmdline or b"label_studio" in cmdline
+
+
+def _version(url: str, token: str | None = None) -> str | None:
+    try:
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        r = httpx.get(f"{url}/api/version", headers=headers, timeout=5)
+        return r.json().get("release") if r.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return None
+
+
+def _healthy(url: str) -> bool:
+    try:
+        r = httpx.get(f"{url}/health", timeout=2)
+        return r.status_code == 200 and r.json().get("status") == "UP"
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+def status(home: Path | None = None) -> Status:
+    home = Path(home or state_dir())
+    state = _read_state(home)
+    if state is None or not _is_our_process(state.pid):
+        return Status(running=False, home=home)
+    creds = load_credentials(home)
+    return Status(True, state.url, state.pid, _version(state.url, creds.token if creds else None), home)
+
+
+def _executable() -> list[str]:
+    exe = shutil.which("label-studio", path=str(Path(sys.executable).parent)) or shutil.which("label-studio")
+    if exe is None:
+        raise ServerError(
+            "Label Studio is not installed in this environment.",
+            "Install the server extra: pip install 'labeling[server]' (or point LABEL_STUDIO_URL at a team server).",
+        )
+    return [exe]
+
+
+def start(
+    home: Path | None = None,
+    *,
+    port: int | None = None,
+    timeout: float = 300,
+    on_wait: Callable[[float], None] | None = None,
+) -> tuple[Status, bool]:
+    """Start Label Studio in the background and wait until /health answers.
+
+    Returns (status, started): `started` is False when it was already running.
+    """
+    home = Path(home or state_dir())
+    current = status(home)
+    if current.running:
+        return current, False
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".gitignore").write_text("*\n")
+
+    creds = load_credentials(home)
+    port = port or (int(creds.url.rsplit(":", 1)[1]) if creds else DEFAULT_PORT)
+    if _port_taken(port):
+        raise ServerError(
+            f"Port {port} on 127.0.0.1 is taken by another program.",
+            "Pick a free one: labeling server start --port 8099",
+        )
+    url = f"http://127.0.0.1:{port}"
+    if creds is None:
+        creds = Credentials(url, ADMIN_EMAIL, secrets.token_urlsafe(18), secrets.token_hex(20))
+    creds.url = url
+    _write_private(credentials_path(home), asdict(creds))
+
+    env = dict(os.environ)
+    env.update(
+        LABEL_STUDIO_BASE_DATA_DIR=str((home / "data").resolve()),
+        LABEL_STUDIO_USERNAME=creds.email,
+        LABEL_STUDIO_PASSWORD=creds.password,
+        LABEL_STUDIO_USER_TOKEN=creds.token,
+        LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
+        LABEL_STUDIO_LATEST_VERSION_CHECK="false",
+        LABEL_STUDIO_COLLECT_ANALYTICS="false",
+    )
+    for key in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"):
+        env.pop(key, None)  # client settings, not the server's
+    cmd = _executable() + [
+        "start", "--no-browser", "--internal-host", "127.0.0.1", "-p", str(port),
+        "--enable-legacy-api-token", "--log-level", "WARNING",
+    ]  # fmt: skip
+    with open(home / "server.log", "ab") as log:
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    state = ServerState(proc.pid, port, url, time.time())
+    (home / "server.json").write_text(json.dumps(asdict(state), indent=2))
+
+    t0 = time.monotonic()
+    while not _healthy(url):
+        if proc.poll() is not None:
+            raise ServerError(f"Label Studio exited with code {proc.returncode} while starting.", f"See the log: {home / 'server.log'}")
+        if time.monotonic() - t0 > timeout:
+            _terminate(proc.pid)
+            raise ServerError(f"Label Studio did not answer on {url} within {timeout:.0f}s.", f"See the log: {home / 'server.log'}")
+        if on_wait:
+            on_wait(time.monotonic() - t0)
+        time.sleep(1)
+    # The token proves the server on this port is ours (Label Studio silently moves to another port when its own is taken).
+    version = _version(url, creds.token)
+    if version is None:
+        _terminate(proc.pid)
+        raise ServerError(f"The server on {url} did not accept our API token.", f"See the log: {home / 'server.log'}")
+    return Status(True, url, proc.pid, version, home), True
+
+
+def _terminate(pid: int, grace: float = 20) -> None:
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        try:  # reap it if it is our child
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.2)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def stop(home: Path | None = None) -> bool:
+    """Stop the server we started. Returns False when none was running."""
+    home = Path(home or state_dir())
+    state = _read_state(home)
+    if state is None or not _is_our_process(state.pid):
+        (home / "server.json").unlink(missing_ok=True)
+        return False
+    _terminate(state.pid)
+    (home / "server.json").unlink(missing_ok=True)
+    return True

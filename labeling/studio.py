@@ -1,0 +1,270 @@
+"""The one module that talks to Label Studio (the only importer of label_studio_sdk).
+
+Everything else asks this module for projects, task indexes, imports and
+exports, and gets plain Python values back. Connection and auth problems turn
+into typed errors with a next step.
+
+Connection settings, in order: explicit arguments; LABEL_STUDIO_URL and
+LABEL_STUDIO_API_KEY from the environment (legacy tokens and personal access
+tokens both work: the SDK exchanges a PAT for an access token); else the
+embedded server's credentials file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from .errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectNotFound
+from .server import load_credentials
+
+NO_RETRY = {"max_retries": 0}  # imports must never be sent twice by the SDK: resume logic does that safely
+
+
+def public_url(url: str) -> str:
+    """The URL without user:password@ and without query: safe for manifests and logs."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+
+
+@dataclass
+class Project:
+    id: int
+    title: str
+    label_config: str
+    task_count: int
+    model_version: str | None
+    description: str = ""
+
+
+@contextmanager
+def _translate_errors(url: str):
+    """Turn transport and HTTP failures into one clear error each."""
+    try:
+        yield
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise ConnectionFailed(
+            f"Cannot reach Label Studio at {public_url(url)} ({exc.__class__.__name__}).",
+            "Start the embedded server with `labeling server start`, or set LABEL_STUDIO_URL to your team's server.",
+        ) from None
+    except httpx.HTTPError as exc:
+        raise ConnectionFailed(f"Network error talking to {public_url(url)}: {exc}", "Check the URL and re-run; the command is safe to repeat.") from None
+    except ApiError as exc:
+        if exc.status_code in (401, 403):
+            raise AuthFailed(
+                f"Label Studio at {public_url(url)} refused the API token (HTTP {exc.status_code}).",
+                "Set LABEL_STUDIO_API_KEY to a valid token (Account & Settings in Label Studio), or unset it to use the embedded server's credentials.",
+            ) from None
+        raise LabelingError(f"Label Studio at {public_url(url)} answered HTTP {exc.status_code}: {_short(exc.body)}") from None
+
+
+def _short(body: Any) -> str:
+    text = body if isinstance(body, str) else json.dumps(body, default=str)
+    if text.lstrip().startswith("<"):
+        return "(an HTML page, not an API answer)"
+    return text[:500]
+
+
+class Studio:
+    """A connection to one Label Studio server."""
+
+    def __init__(self, url: str, api_key: str, *, timeout: float = 120):
+        self.url = url.rstrip("/")
+        self._sdk = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout)
+        self.version = self._check(api_key)
+
+    @classmethod
+    def connect(cls, url: str | None = None, api_key: str | None = None, *, home: Path | None = None) -> "Studio":
+        url = url or os.environ.get("LABEL_STUDIO_URL")
+        api_key = api_key or os.environ.get("LABEL_STUDIO_API_KEY")
+        if not url or not api_key:
+            creds = load_credentials(home)
+            if creds is None:
+                raise ConnectionFailed(
+                    "No Label Studio to talk to: LABEL_STUDIO_URL / LABEL_STUDIO_API_KEY are not set and the embedded server has never been started here.",
+                    "Run `labeling server start` (or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY).",
+                )
+            url, api_key = url or creds.url, api_key or creds.token
+        return cls(url, api_key)
+
+    def _check(self, api_key: str) -> str:
+        """Version of the server; proves the URL is Label Studio and the token works."""
+        try:
+            r = httpx.get(f"{self.url}/api/version", timeout=10)
+            version = r.json().get("release") if r.status_code == 200 else None
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            with _translate_errors(self.url):
+                raise
+        except (httpx.HTTPError, ValueError, AttributeError):
+            version = None
+        if not version:
+            raise ConnectionFailed(
+                f"{public_url(self.url)} does not look like a Label Studio server (no /api/version).",
+                "Check LABEL_STUDIO_URL: it is the address you open in the browser, e.g. http://127.0.0.1:8080.",
+            )
+        with _translate_errors(self.url):
+            try:
+                self._sdk.users.whoami()
+            except ApiError as exc:
+                if exc.status_code == 404:
+                    raise ConnectionFailed(
+                        f"{public_url(self.url)} answers, but not with Label Studio's API (HTTP 404 on /api/current-user/whoami).",
+                        "Check LABEL_STUDIO_URL: use the server's root address, e.g. http://127.0.0.1:8080, without a path.",
+                    ) from None
+                raise
+        return version
+
+    # -- projects ---------------------------------------------------------
+
+    def _project(self, p: Any) -> Project:
+        return Project(p.id, p.title or "", p.label_config or "", p.task_number or 0, p.model_version or None, p.description or "")
+
+    def find_project(self, title: str) -> Project | None:
+        """The project with exactly this title (Label Studio's own filter matches substrings)."""
+        with _translate_errors(self.url):
+            matches = [p for p in self._sdk.projects.list(title=title, page_size=100) if p.title == title]
+        if len(matches) > 1:
+            ids = ", ".join(str(p.id) for p in matches)
+            raise LabelingError(f"{len(matches)} projects are titled {title!r} (ids {ids}).", "Name one with --project-id.")
+        return self.get_project(matches[0].id) if matches else None
+
+    def get_project(self, project_id: int) -> Project:
+        with _translate_errors(self.url):
+            try:
+                return self._project(self._sdk.projects.get(id=project_id))
+            except ApiError as exc:
+                if exc.status_code == 404:
+                    raise ProjectNotFound(f"No project with id {project_id} on {public_url(self.url)}.", "List projects in the Label Studio UI, or use --project TITLE.") from None
+                raise
+
+    def project_titles(self) -> list[str]:
+        with _translate_errors(self.url):
+            return [p.title or "" for p in self._sdk.projects.list(page_size=100)]
+
+    def create_project(self, *, title: str, label_config: str, instructions_html: str, description: str) -> Project:
+        with _translate_errors(self.url):
+            p = self._sdk.projects.create(
+                title=title,
+                label_config=label_config,
+                expert_instruction=instructions_html,
+                show_instruction=True,
+                description=description,
+            )
+        return self.get_project(p.id)
+
+    def update_project(self, project_id: int, **fields: Any) -> None:
+        """Change project fields; a labeling config Label Studio rejects raises ConfigConflict."""
+        with _translate_errors(self.url):
+            try:
+                self._sdk.projects.update(id=project_id, **fields)
+            except ApiError as exc:
+                if exc.status_code == 400 and "label_config" in fields:
+                    raise ConfigConflict(f"Label Studio rejected the new labeling config: {_short(exc.body)}") from None
+                raise
+
+    def validate_config(self, project_id: int, label_config: str) -> str | None:
+        """None when Label Studio would accept `label_config` for this project, else its reason."""
+        with _translate_errors(self.url):
+            try:
+                self._sdk.projects.validate_label_config(id=project_id, label_config=label_config)
+                return None
+            except ApiError as exc:
+                if exc.status_code == 400:
+                    return _short(exc.body)
+                raise
+
+    # -- tasks --------------------------------------------------------------
+
+    def iter_task_data(self, project_id: int, *, page_size: int = 1000, query: dict | None = None) -> Iterator[tuple[int, dict]]:
+        """(task id, task data) for every task, a page at a time (never the whole project in memory)."""
+        with _translate_errors(self.url):
+            pager = self._sdk.tasks.list(
+                project=project_id, fields="task_only", include="id,data", page_size=page_size,
+                query=json.dumps(query) if query else None,
+            )  # fmt: skip
+            for task in pager:
+                yield task.id, task.data or {}
+
+    def task_ids_with_model_version(self, project_id: int, model_version: str) -> set[int]:
+        """Ids of tasks that already hold a prediction of `model_version` (a Data Manager filter)."""
+        query = {"filters": {"conjunction": "and", "items": [
+            {"filter": "filter:tasks:predictions_model_versions", "operator": "contains", "type": "List", "value": [model_version]}
+        ]}}  # fmt: skip
+        return {task_id for task_id, _ in self.iter_task_data(project_id, query=query)}
+
+    def import_tasks(self, project_id: int, tasks: list[dict]) -> list[int]:
+        """Import one batch in one request, never retried; returns the new task ids."""
+        with _translate_errors(self.url):
+            r = self._sdk.projects.import_tasks(
+                id=project_id, request=tasks, commit_to_project=True, return_task_ids=True, request_options=NO_RETRY
+            )
+        return list(r.task_ids or [])
+
+    def import_predictions(self, project_id: int, predictions: list[dict]) -> int:
+        """Add predictions ({task, model_version, score, result}) to existing tasks in one request."""
+        with _translate_errors(self.url):
+            r = self._sdk.projects.import_predictions(id=project_id, request=predictions, request_options=NO_RETRY)
+        return int(getattr(r, "created", None) or len(predictions))
+
+    # -- exports ------------------------------------------------------------
+
+    def create_export(self, project_id: int, title: str = "labeling pull") -> int:
+        """Ask Label Studio for a snapshot export of all tasks; returns its id once it is ready."""
+        import time
+
+        with _translate_errors(self.url):
+            export = self._sdk.projects.exports.create(id=project_id, title=title)
+            while True:
+                got = self._sdk.projects.exports.get(id=project_id, export_pk=export.id)
+                status = str(getattr(got, "status", "completed"))
+                if status.endswith("completed"):
+                    return export.id
+                if status.endswith("failed"):
+                    raise LabelingError(f"Label Studio failed to build export {export.id} of project {project_id}.", "Retry; if it fails again see the server log.")
+                time.sleep(0.5)
+
+    def download_export(self, project_id: int, export_id: int, dest: Path) -> int:
+        """Stream the export (Label Studio JSON) into `dest`; returns bytes written."""
+        n = 0
+        with _translate_errors(self.url), open(dest, "wb") as fh:
+            for chunk in self._sdk.projects.exports.download(id=project_id, export_pk=export_id, export_type="JSON"):
+                fh.write(chunk)
+                n += len(chunk)
+        return n
+
+    # -- annotations (tests and the demo make annotations the way the UI submits them) --
+
+    def create_annotation(self, task_id: int, result: list[dict], **fields: Any) -> int:
+        with _translate_errors(self.url):
+            return self._sdk.annotations.create(id=task_id, result=result, **fields).id
+
+    def sdk_for_tests(self) -> LabelStudio:
+        """The raw SDK client, for test set-up that has no library use (creating users)."""
+        return self._sdk
+
+
+def iter_batches(items: Iterable[Any], *, max_count: int, max_bytes: int, size=lambda x: len(json.dumps(x))) -> Iterator[list[Any]]:
+    """Group a stream into batches bounded by item count and by serialised size."""
+    batch: list[Any] = []
+    nbytes = 0
+    for item in items:
+        n = size(item)
+        if batch and (len(batch) >= max_count or nbytes + n > max_bytes):
+            yield batch
+            batch, nbytes = [], 0
+        batch.append(item)
+        nbytes += n
+    if batch:
+        yield batch

@@ -1,0 +1,59 @@
+"""One real Label Studio for the whole test run, started by the same code as `labeling server start`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from labeling import server
+from labeling.studio import Studio
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def ls_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("labeling-home")
+
+
+@pytest.fixture(scope="session")
+def ls_server(ls_home):
+    """A running Label Studio on a free port in a temp dir; stopped at the end of the session."""
+    status, started = server.start(ls_home, port=server.free_port(), timeout=600)
+    assert started and status.running
+    yield status
+    assert server.stop(ls_home)
+
+
+@pytest.fixture(scope="session")
+def studio(ls_server, ls_home) -> Studio:
+    creds = server.load_credentials(ls_home)
+    return Studio(creds.url, creds.token)
+
+
+@pytest.fixture(scope="session")
+def ls_env(ls_server, ls_home) -> dict[str, str]:
+    """Environment for running the CLI in a subprocess against the test server (via the embedded credentials)."""
+    env = dict(os.environ)
+    env.pop("LABEL_STUDIO_URL", None)
+    env.pop("LABEL_STUDIO_API_KEY", None)
+    env["LABELING_HOME"] = str(ls_home)
+    env["COLUMNS"] = "200"
+    return env
+
+
+def run_cli(args: list[str], env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 600):
+    """Run `python -m labeling ARGS` as a user would; returns the CompletedProcess."""
+    import subprocess
+
+    return subprocess.run(
+        [sys.executable, "-m", "labeling", *args],
+        env=env or {**os.environ, "COLUMNS": "200"},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
