@@ -59,3 +59,7 @@ class DatasetError(LabelingError):
 
 class NothingToPull(LabelingError):
     """The project has no counting annotations yet."""
+
+
+class RequestRejected(LabelingError):
+    """Label Studio refused a request's content (HTTP 400): the data, not the connection, is at fault."""

@@ -24,7 +24,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from .errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectNotFound
+from .errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectNotFound, RequestRejected
 from .server import load_credentials
 
 NO_RETRY = {"max_retries": 0}  # imports must never be sent twice by the SDK: resume logic does that safely
@@ -67,6 +67,8 @@ def _translate_errors(url: str):
                 f"Label Studio at {public_url(url)} refused the API token (HTTP {exc.status_code}).",
                 "Set LABEL_STUDIO_API_KEY to a valid token (Account & Settings in Label Studio), or unset it to use the embedded server's credentials.",
             ) from None
+        if exc.status_code == 400:
+            raise RequestRejected(f"Label Studio refused the request: {_short(exc.body)}") from None
         raise LabelingError(f"Label Studio at {public_url(url)} answered HTTP {exc.status_code}: {_short(exc.body)}") from None
 
 
@@ -253,6 +255,13 @@ class Studio:
     def sdk_for_tests(self) -> LabelStudio:
         """The raw SDK client, for test set-up that has no library use (creating users)."""
         return self._sdk
+
+    # -- pull --
+
+    def user_emails(self) -> dict[int, str]:
+        """User id -> email, to name annotators (the export only carries ids)."""
+        with _translate_errors(self.url):
+            return {u.id: u.email or u.username or str(u.id) for u in self._sdk.users.list()}
 
 
 def iter_batches(items: Iterable[Any], *, max_count: int, max_bytes: int, size=lambda x: len(json.dumps(x))) -> Iterator[list[Any]]:
