@@ -19,9 +19,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import server, preannotate, evaluate, push, pull, datasets, report  # noqa: E402
+from . import server, demo, preannotate, evaluate, push, pull, datasets, report  # noqa: E402
 
-for _module in (server, preannotate, evaluate, push, pull, datasets, report):
+for _module in (server, demo, preannotate, push, pull, datasets, evaluate, report):
     _module.register(app)
 
 

@@ -37,6 +37,10 @@ def push_cli(
     from ..scheme import default_scheme
     from ..studio import Studio
 
+    if all(is_tasks_file(p) for p in inputs):
+        for p in inputs:
+            for _ in read_tasks(p):
+                pass
     studio = Studio.connect()
     result = ensure_project(studio, default_scheme(), title=project, project_id=project_id)
     proj = result.project
@@ -48,8 +52,8 @@ def push_cli(
     ingest_summary = Summary()
     total = None
     if all(is_tasks_file(p) for p in inputs):
-        tasks = (t for p in inputs for t in read_tasks(p))
         total = sum(1 for p in inputs for line in open(p, "rb") if line.strip())
+        tasks = (t for p in inputs for t in read_tasks(p))
     else:
         docs = read_documents(inputs, text_field=text_field, id_field=id_field, skip_invalid=skip_invalid, max_chars=max_chars, split_long=split_long, summary=ingest_summary)
         tasks = (a.to_task() for a in preannotate(docs, model=model, batch_size=batch_size, n_process=n_process, summary=ingest_summary))

@@ -70,5 +70,20 @@ def status_cli(home: Optional[Path] = HomeOpt) -> None:
         raise typer.Exit(1)
 
 
+@server_app.command("login")
+def login_cli(home: Optional[Path] = HomeOpt) -> None:
+    """Show the embedded server's URL, login email and password (only when you ask for them).
+
+    Example: labeling server login
+    """
+    from ..server import load_credentials
+
+    creds = load_credentials(home)
+    if creds is None:
+        out.print("No credentials yet. Start the server first: labeling server start")
+        raise typer.Exit(1)
+    out.print(f"url:      {creds.url}\nemail:    {creds.email}\npassword: {creds.password}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(server_app, name="server")
