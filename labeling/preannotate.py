@@ -21,7 +21,8 @@ Scores
   0.7 a country or building acting (depends on the parse), a reported clause
       ("X said that C"), a model name or designator next to a head noun;
   0.65 the clause before a parenthetical cue ("C, the command said");
-  0.6 the clause an "according to" / "citing" phrase modifies.
+  0.6 the clause an "according to" / "citing" phrase modifies, a country as
+      the object of a verb ("send Ukraine a package").
   A relation's score is the lower of its two regions' scores.
 - Task score (the prediction's `score`): the lowest region score in the task,
   so Label Studio's uncertainty sampling (ascending score) shows first the
@@ -86,9 +87,11 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
             raise ConfigError(f"spaCy pipeline {model!r} has no {needed}", "Use a pipeline with a parser and an entity recognizer.")
     if "lemmatizer" in nlp.pipe_names:
         nlp.disable_pipe("lemmatizer")
-    ruler = nlp.add_pipe("span_ruler", name="weapon_ruler", config={"spans_key": conflict_nlp.PARTS_KEY, "validate": True})
+    ruler = nlp.add_pipe("span_ruler", name="weapon_ruler", config={"spans_key": conflict_nlp.PARTS_KEY, "validate": True, "phrase_matcher_attr": "LOWER"})
     try:
-        ruler.add_patterns(patterns)
+        # Phrase patterns only need the tokenizer; without this the ruler runs the whole model over them.
+        with nlp.select_pipes(enable=[]):
+            ruler.add_patterns(patterns)
     except ValueError as exc:
         raise ConfigError(f"{configs / 'weapons.jsonl'}: invalid pattern: {exc}", "Check the pattern against spaCy's Matcher syntax.")
     cues = conflict_nlp.parse_cues(cues_raw, str(configs / "cues.toml"))
@@ -131,7 +134,8 @@ def preannotate(
     Runs `nlp.pipe` over (text, Document) tuples; neither the input nor the
     spaCy Docs are held beyond the current batch.
     """
-    nlp = nlp or build_pipeline(model)
+    if nlp is None:
+        nlp = build_pipeline(model)
     version = pipeline_version(nlp)
     if batch_size < 1 or n_process < 1:
         raise LabelingError("--batch-size and --n-process must be at least 1")

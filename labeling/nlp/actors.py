@@ -21,12 +21,15 @@ SCORE_PERSON = 0.85
 SCORE_ORG = 0.8
 SCORE_GROUP = 0.75  # "<named modifier> <group noun>"
 SCORE_AGENT = 0.7  # a country or building acting: depends on the parse
+SCORE_TARGET = 0.6  # a country as object of a verb: a participant more often than a place
 _AGENT_DEPS = frozenset({"nsubj"})
+# Objects of these are places ("fled toward Goma"), whatever NER called them.
+_PLACE_PREPS = frozenset({"in", "near", "to", "toward", "towards", "into", "outside", "inside", "across", "around", "over", "at", "from", "through", "along", "within", "of", "on"})
 
 
-def actor_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
+def actor_regions(ents, cues: Cues, weapons: list[Region]) -> list[Region]:
     out: list[Region] = []
-    for ent in doc.ents:
+    for ent in ents:
         r = actor_for_entity(ent, cues, weapons)
         if r:
             out.append(r)
@@ -42,19 +45,26 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
         return None
     doc = ent.doc
     start, end = ent.start, ent.end
+    if all(t.lower_ in cues.titles or t.is_punct for t in ent) or not any(t.text[:1].isupper() for t in ent):
+        return None  # "Brig" alone, or a lower-case word the NER took for a name
     group = _group_head(ent, cues)
     if group is not None:
         return region(doc, start, group.i + 1, "ACTOR", SCORE_GROUP, "actor-group")
+    if not as_source and _is_place(ent.root):
+        return None
     if label in cues.actor_always:
         if label == "ORG" and cues.is_media(ent.text, [t.text for t in ent]):
             return None
+        start, end = name_extent(ent, cues)
         if label == "PERSON":
-            start = _title_start(doc, start, cues)
             return region(doc, start, end, "ACTOR", SCORE_PERSON, "actor-person")
         return region(doc, start, end, "ACTOR", SCORE_ORG, "actor-org")
     acting = as_source or _acts(ent.root)
     if label in cues.actor_when_agent and acting:
         return region(doc, start, end, "ACTOR", SCORE_AGENT, "actor-agent")
+    # "send Ukraine a package", "thanking Washington": a country as recipient or target.
+    if label in cues.actor_when_agent and ent.root.dep_ in ("dobj", "dative") and ent.root.head.pos_ == "VERB":
+        return region(doc, start, end, "ACTOR", SCORE_TARGET, "actor-target")
     # "The Russians" as subject; "Russian" as an adjective is not an actor.
     if label in cues.actor_nationality and acting and ent.root.tag_ in ("NNPS", "NNP", "NNS"):
         return region(doc, start, end, "ACTOR", SCORE_AGENT, "actor-agent")
@@ -63,24 +73,55 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
 
 def _acts(tok: Token) -> bool:
     # Follow coordination: in "Russia and Iran agreed" Iran is a conj of the subject.
-    while tok.dep_ == "conj" and tok.head is not tok:
+    while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
     if tok.dep_ in _AGENT_DEPS:
         return True
     return tok.dep_ == "pobj" and tok.head.dep_ == "agent"
 
 
+def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
+    """Token range of a name, repairing common NER cuts.
+
+    A person gets the ranks and titles before it; an organisation the ordinal
+    NER leaves out ("47th Mechanised Brigade") and an "in <place>" that is
+    part of its name ("Russian Reconciliation Centre in Syria").
+    """
+    doc, start, end = ent.doc, ent.start, ent.end
+    if ent.label_ == "PERSON":
+        return _title_start(doc, start, cues), end
+    if ent.label_ != "ORG":
+        return start, end
+    if start > 0 and doc[start - 1].ent_type_ == "ORDINAL":
+        start -= 1
+    if doc[end - 1].lower_ == "in":
+        end -= 1
+    capitalised = sum(t.text[:1].isupper() for t in ent)
+    if capitalised >= 2 and end + 1 < len(doc) and doc[end].lower_ == "in" and doc[end + 1].ent_iob_ == "B" and doc[end + 1].ent_type_ in ("GPE", "LOC"):
+        end += 2
+        while end < len(doc) and doc[end].ent_iob_ == "I":
+            end += 1
+    return start, end
+
+
+def _is_place(tok: Token) -> bool:
+    return tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS
+
+
 def _group_head(ent: Span, cues: Cues) -> Token | None:
-    """The group noun an entity modifies ("forces" in "Russian forces"), if every word between is a modifier of it."""
-    root = ent.root
-    if root.dep_ not in ("amod", "compound", "nmod"):
-        return None
-    head = root.head
-    if head.i < ent.end or head.lower_ not in cues.group_nouns:
-        return None
-    for t in ent.doc[ent.end : head.i]:
-        if t.head.i != head.i or t.dep_ not in ("amod", "compound"):
-            return None
+    """The group noun right after an entity ("Russian forces", "Kurdish special forces"), if any.
+
+    Adjacency, not the parse: the parser often hangs "army" in "Israeli army
+    positions" on "positions". At most two adjectives may come between.
+    """
+    doc = ent.doc
+    head = None
+    for k in range(ent.end, min(ent.end + 4, len(doc))):
+        t = doc[k]
+        if t.lower_ in cues.group_nouns:
+            head = t  # keep going: "military intelligence", "armed forces command"
+        elif head is not None or t.tag_ not in ("JJ", "VBN", "NN") or t.ent_type_:
+            break
     return head
 
 
@@ -88,8 +129,10 @@ def _title_start(doc: Doc, start: int, cues: Cues) -> int:
     """Walk left over capitalised ranks and titles: "Rear Admiral Oleg Gurinov"."""
     while start > 0:
         prev = doc[start - 1]
-        if prev.lower_ in cues.titles and prev.text[:1].isupper():
+        if prev.lower_ in cues.titles or prev.lower_ + "." in cues.titles:
             start -= 1
+        elif prev.text == "." and start > 1 and doc[start - 2].lower_ + "." in cues.titles and not doc[start - 2].whitespace_:
+            start -= 2  # "Lt" "." tokenised apart
         else:
             break
     return start

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Token
 
-from .actors import _title_start
+from .actors import name_extent
 from .cues import Cues
 from .regions import PRONOUN_TAGS, Region, ent_of, region, text_region
 
@@ -74,12 +74,17 @@ def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
     quotes = find_quotes(text)
     found: list[Attribution] = []
     by_token: dict[int, Attribution] = {}  # cue verbs and claim heads -> their attribution
-    for tok in doc:
-        if tok.lower_ in cues.verbs and tok.tag_.startswith("VB"):
+    relays = []
+    cue_ids, relay_ids = cues.verb_ids, cues.relay_ids
+    for tok in doc:  # compare hashes: building token.lower_ strings for every token is the slow part
+        lower = tok.lower
+        if lower in cue_ids and tok.tag_.startswith("VB"):
             att = _verb_attribution(tok, cues, quotes, text, by_token)
             if att:
                 found.append(att)
-    for tok in doc:
+        if lower in relay_ids:
+            relays.append(tok)
+    for tok in relays:
         relay = _relay_source(tok, cues)
         if relay is None:
             continue
@@ -122,8 +127,10 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
     if not att.claims:
         comp = next((c for c in v.children if c.dep_ == "ccomp"), None) or _statement_clause(v, cues)
         if comp is not None:
-            r = region(doc, comp.left_edge.i, comp.right_edge.i + 1, "CLAIM", SCORE_COMPLEMENT, "claim-clause", articles=False, marks=True)
-            att.claims += [r] if r else []
+            keep = "first" if comp.i > v.i else "last"
+            for i, j in _clauses(comp, cues):
+                r = region(doc, i, j, "CLAIM", SCORE_COMPLEMENT, "claim-clause", articles=False, marks=True, keep=keep)
+                att.claims += [r] if r else []
             heads.append(comp.i)
         elif v.dep_ == "parataxis" and v.head.i < v.i:
             r = region(doc, v.head.left_edge.i, min(v.i, si), "CLAIM", SCORE_PARENTHETICAL, "claim-before-cue", articles=False)
@@ -138,12 +145,38 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
     return att
 
 
+def _clauses(comp: Token, cues: Cues) -> list[tuple[int, int]]:
+    """Token ranges of a reported clause: 'X said C1 and that C2' gives two; 'and denied ...' is not reported."""
+    lo, hi = comp.left_edge.i, comp.right_edge.i + 1
+    extra = []
+    for c in comp.rights:
+        that = any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)
+        if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and (that or c.lower_ in cues.verbs or c.lower_ in cues.stance_verbs):
+            hi = min(hi, next((t.i for t in comp.rights if t.dep_ == "cc" and t.i < c.i), c.left_edge.i))
+            if that:
+                extra.append((c.left_edge.i, c.right_edge.i + 1))
+            break
+    return [_cut_relays(comp.doc, lo, hi, cues)] + extra
+
+
+def _cut_relays(doc: Doc, lo: int, hi: int, cues: Cues) -> tuple[int, int]:
+    """A claim without a leading or trailing 'citing X' / 'according to X' phrase (a SOURCE, not content)."""
+    for t in doc[lo:hi]:
+        if t.lower in cues.relay_ids and t.lower_ not in cues.relay_participles:
+            left, right = t.left_edge.i, t.right_edge.i + 1
+            if all(doc[k].is_punct for k in range(lo, left)):
+                lo = right
+            elif all(doc[k].is_punct for k in range(right, hi)) or left > lo:
+                return lo, left
+    return lo, hi
+
+
 def _subject(v: Token) -> Token | None:
     for c in v.children:
         if c.dep_ == "nsubj":
             return c
     # "..., saying C" and "X smiled and said C" share the subject of the verb they hang off.
-    if v.dep_ in ("conj", "advcl", "xcomp") and v.head is not v:
+    if v.dep_ in ("conj", "advcl", "xcomp") and v.head.i != v.i:
         return next((c for c in v.head.children if c.dep_ == "nsubj"), None)
     return None
 
@@ -152,7 +185,12 @@ def _quote_follows(v: Token, text: str, cue_end: int, q_open: int) -> bool:
     """A quote right after the cue: 'X said, "Q"', 'X told CNN: "Q"'."""
     if _GAP_AFTER.fullmatch(text, cue_end, q_open):
         return True
-    between = [t for t in v.doc if cue_end <= t.idx < q_open]
+    between = []
+    for t in v.doc[v.i + 1 :]:
+        if t.idx >= q_open or len(between) > 8:
+            break
+        if t.idx >= cue_end:
+            between.append(t)
     return (
         0 < len(between) <= 8
         and all(t.is_punct or v.is_ancestor(t) for t in between)
@@ -201,7 +239,7 @@ def _attached(host: Token, by_token: dict[int, Attribution]) -> Attribution | No
     while True:
         if tok.i in by_token:
             return by_token[tok.i]
-        if tok.head is tok:
+        if tok.head.i == tok.i:
             return None
         tok = tok.head
 
@@ -224,6 +262,8 @@ def _relayed_clause(relay: Token, host: Token) -> Attribution | None:
 
 def _source(tok: Token, cues: Cues, score: float, rule: str) -> Region | None:
     i, j = _np_range(tok, cues)
+    if not any(t.is_alpha for t in tok.doc[i:j]):
+        return None  # an emoji or number the parser made a subject
     return region(tok.doc, i, j, "SOURCE", score, rule)
 
 
@@ -233,13 +273,14 @@ def _np_range(tok: Token, cues: Cues) -> tuple[int, int]:
         return tok.i, tok.i + 1
     ent = ent_of(tok)
     if ent is not None and ent.label_ in _NAME_ENTS:
-        i, j = ent.start, ent.end
+        i, j = name_extent(ent, cues)
         if ent.label_ == "PERSON":
-            i = _title_start(tok.doc, i, cues)
+            return i, j  # nationality or possessive before the title stays out
     else:
         i, j = tok.i, tok.i + 1
     for c in tok.lefts:
-        if c.dep_ in _NP_LEFT:
+        # "Lebanon's National News Agency" -> the agency; "ministry's press service" keeps its owner.
+        if c.dep_ in _NP_LEFT and not (c.dep_ == "poss" and (c.ent_type_ or c.tag_ in PRONOUN_TAGS)):
             i = min(i, c.left_edge.i)
     for c in tok.rights:
         if c.dep_ == "compound" or (c.dep_ == "prep" and c.lower_ in ("of", "for")):

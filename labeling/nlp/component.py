@@ -12,19 +12,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from .actors import actor_for_entity, actor_regions
 from .attribution import attributions
 from .cues import Cues
-from .regions import PRONOUN_TAGS, Region, ent_of, resolve
+from .regions import PRONOUN_TAGS, Region, clear_barriers, ent_of, outside_datelines, resolve
 from .weapons import weapon_regions
 
 # Bump when a change to the rules in labeling/nlp/ changes their output: it
 # is part of the pre-annotation model_version fingerprint.
 COMPONENT_VERSION = "1"
 EXTENSION = "conflict"
+_EMPTY = numpy.zeros((0,), dtype="float32")
 
 if not Doc.has_extension(EXTENSION):
     Doc.set_extension(EXTENSION, default=None)
@@ -44,9 +47,10 @@ class ConflictAnnotator:
 
     def __call__(self, doc: Doc) -> Doc:
         cues = self.cues
-        weapons = resolve(weapon_regions(doc))
+        ents = doc.ents  # builds Span objects: once per Doc
+        weapons = resolve(weapon_regions(doc, ents))
         found = attributions(doc, cues)
-        candidates: list[Region] = list(weapons) + actor_regions(doc, cues, weapons)
+        candidates: list[Region] = list(weapons) + actor_regions(ents, cues, weapons)
         links: list[tuple[tuple, tuple]] = []
         source_heads: dict[tuple, int] = {}
         for att in found:
@@ -61,10 +65,14 @@ class ConflictAnnotator:
         # A CLAIM or SOURCE that lost its partner to an overlap goes too.
         regions = [r for r in kept.values() if r.label not in ("CLAIM", "SOURCE") or r.key in linked]
         regions += self._source_actors(doc, [kept[k] for k in linked if k[2] == "SOURCE"], source_heads, weapons)
-        regions = resolve(regions)
+        regions = resolve(r for r in regions if outside_datelines(doc, r))
+        clear_barriers(doc)
         index = {r.key: n for n, r in enumerate(regions)}
         relations = sorted({(index[c], index[s]) for c, s in links if c in index and s in index})
         doc._.set(EXTENSION, {"regions": [list(r) for r in regions], "relations": [list(r) for r in relations]})
+        # Nothing after us reads the tok2vec tensor; dropping it shrinks what worker
+        # processes serialise back to the parent (most of each Doc's bytes).
+        doc.tensor = _EMPTY
         return doc
 
     def _source_actors(self, doc: Doc, sources: list[Region], heads: dict[tuple, int], weapons: list[Region]) -> list[Region]:

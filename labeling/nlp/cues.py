@@ -6,12 +6,15 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from spacy.strings import hash_string
+
 from ..errors import ConfigError
 
 
 @dataclass(frozen=True)
 class Cues:
     verbs: frozenset[str]
+    stance_verbs: frozenset[str]
     according: frozenset[str]
     citing: frozenset[str]
     relay_participles: frozenset[str]
@@ -36,6 +39,7 @@ class Cues:
         media = frozenset(_strip_the(m.lower()) for m in words("media", "outlets"))
         return cls(
             verbs=words("attribution", "verbs"),
+            stance_verbs=words("attribution", "stance_verbs"),
             according=words("attribution", "according"),
             citing=words("attribution", "citing"),
             relay_participles=words("attribution", "relay_participles"),
@@ -48,6 +52,23 @@ class Cues:
             media=media,
             media_suffixes=words("media", "suffixes", lower=False),
         )
+
+    @property
+    def verb_ids(self) -> frozenset[int]:
+        """Hashes of the cue verbs, to test `token.lower` without making strings."""
+        return self._ids("verbs")
+
+    @property
+    def relay_ids(self) -> frozenset[int]:
+        return self._ids("according", "citing", "relay_participles")
+
+    def _ids(self, *names: str) -> frozenset[int]:
+        key = "_ids_" + "_".join(names)
+        cached = self.__dict__.get(key)
+        if cached is None:
+            cached = frozenset(hash_string(w) for n in names for w in getattr(self, n))
+            object.__setattr__(self, key, cached)
+        return cached
 
     def is_media(self, text: str, words: list[str]) -> bool:
         """An outlet that only reports: a listed name, or a name with a media word in it."""

@@ -8,9 +8,19 @@ from __future__ import annotations
 
 from typing import Iterable, NamedTuple
 
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc, Span, Token
 
-ARTICLES = frozenset({"the", "a", "an"})
+import re
+
+# Left out at the start of every ACTOR/SOURCE span (guidelines: determiners and quantifiers).
+ARTICLES = frozenset({"the", "a", "an", "this", "these", "those", "its", "our", "their", "his", "her", "my", "your", "one", "two", "three", "four", "five", "several", "some", "many", "both"})
+# "KYIV, March 4 - " and live-blog "09:12 – ": spans never start inside or run across them.
+DATELINE = re.compile(
+    r"(?m)^(?:[A-ZÀ-Þ][A-ZÀ-Þ .'’/-]+(?:,[ \t]*[A-Z][\w .'’-]*?)*,[ \t]*"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?[ \t]+\d{1,2}|\d{1,2}:\d{2})[ \t]*[-–—][ \t]*"
+)
+_BREAK = re.compile(r"\n\s*")
+_BARRIERS = "conflict_barriers"
 PRONOUN_TAGS = frozenset({"PRP", "PRP$", "WP"})
 
 
@@ -57,6 +67,8 @@ def trim(doc: Doc, i: int, j: int, *, articles: bool = True, marks: bool = False
         if not (first or last):
             return i, j
         quotes = sum(doc[k].text in QUOTE_MARKS for k in range(i, j))
+        if not last and quotes % 2 == 1 and j < len(doc) and doc[j].text in QUOTE_MARKS:
+            return i, j + 1  # the parser left a closing mark outside the clause
         if first and last and quotes == 2:
             i, j = i + 1, j - 1
         elif first and quotes % 2 == 1:
@@ -67,19 +79,52 @@ def trim(doc: Doc, i: int, j: int, *, articles: bool = True, marks: bool = False
             return i, j
 
 
-def region(doc: Doc, i: int, j: int, label: str, score: float, rule: str, *, articles: bool = True, marks: bool = False) -> Region | None:
+def region(
+    doc: Doc, i: int, j: int, label: str, score: float, rule: str, *, articles: bool = True, marks: bool = False, keep: str = "last"
+) -> Region | None:
+    """A region over tokens [i, j), trimmed; if a line break or dateline falls inside, only the `keep` side stays."""
     i, j = trim(doc, i, j, articles=articles, marks=marks)
     if i >= j:
         return None
     start, end = chars(doc, i, j)
+    breaks, datelines = barriers(doc)
+    cuts = [b for b in breaks if start < b < end]
+    if cuts:
+        if keep == "last":
+            while i < j and doc[i].idx < cuts[-1]:
+                i += 1
+        else:
+            while j > i and doc[j - 1].idx >= cuts[0]:
+                j -= 1
+        return region(doc, i, j, label, score, rule, articles=articles, marks=marks, keep=keep) if i < j else None
+    if any(s <= start and end <= e for s, e in datelines):
+        return None
     return Region(start, end, label, score, rule)
 
 
+def barriers(doc: Doc) -> tuple[list[int], list[tuple[int, int]]]:
+    """(offsets no span may run across, dateline ranges); cached on the Doc while the component runs."""
+    cached = doc.user_data.get(_BARRIERS)
+    if cached is None:
+        datelines = [(m.start(), m.end()) for m in DATELINE.finditer(doc.text)]
+        cached = (sorted([m.end() for m in _BREAK.finditer(doc.text)] + [e for _, e in datelines]), datelines)
+        doc.user_data[_BARRIERS] = cached
+    return cached
+
+
+def clear_barriers(doc: Doc) -> None:
+    doc.user_data.pop(_BARRIERS, None)
+
+
+def outside_datelines(doc: Doc, r: Region) -> bool:
+    return not any(s < r.end and r.start < e for s, e in barriers(doc)[1])
+
+
 def text_region(text: str, start: int, end: int, label: str, score: float, rule: str) -> Region | None:
-    """A region over raw characters (quotes): trimmed of spaces and a trailing comma."""
+    """A region over raw characters (quote contents, marks excluded): trimmed of spaces only."""
     while start < end and text[start].isspace():
         start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] == ","):
+    while end > start and text[end - 1].isspace():
         end -= 1
     return Region(start, end, label, score, rule) if start < end else None
 
@@ -95,7 +140,7 @@ def ent_of(token: Token):
     j = token.i + 1
     while j < len(doc) and doc[j].ent_iob_ == "I":
         j += 1
-    return doc[i:j]
+    return Span(doc, i, j, label=token.ent_type)
 
 
 def resolve(regions: Iterable[Region]) -> list[Region]:

@@ -10,6 +10,7 @@ Part roles:
   NAME   a model name that is also an everyday word ("Reaper", "Patriot")
   SHAPE  anything shaped like a designator ("KX-77", "M777")
   HEAD   a noun that is a weapon only next to a designator ("fighter", "systems")
+  MOD    a type word that belongs before a type noun ("glide", "naval", "155mm")
   MAKER  a manufacturer before a designator ("Sukhoi")
   NOT    a phrase that vetoes the parts inside it ("think tank", "anti-tank")
 """
@@ -21,24 +22,23 @@ from spacy.tokens import Doc
 from .regions import Region, chars
 
 PARTS_KEY = "weapon_parts"
-ROLES = ("MODEL", "TYPE", "NAME", "SHAPE", "HEAD", "MAKER")
+ROLES = ("MODEL", "TYPE", "NAME", "SHAPE", "HEAD", "MOD", "MAKER")
 _PRIORITY = {role: n for n, role in enumerate(ROLES)}
 # Named entities that can contain a weapon word without naming a weapon
 # ("Strategic Rocket Forces"); a part strictly inside one is dropped.
 _NAME_ENTS = frozenset({"ORG", "GPE", "FAC", "PERSON", "WORK_OF_ART", "EVENT", "LAW", "NORP", "LOC"})
 
-# Scores: share of regions of each kind found exactly right (label and extent)
-# when the rules were tuned on data/sample; see labeling/preannotate.py.
+# Scores: a fixed confidence per rule kind; meaning in labeling/preannotate.py.
 SCORE_MODEL = 0.9  # a known designator or model
 SCORE_SHAPE_TYPED = 0.8  # an unseen designator shape joined to a type noun
 SCORE_TYPE = 0.85  # a type noun or phrase alone
 SCORE_NAMED = 0.7  # a model name or shape next to a head noun, no type noun
 
 
-def weapon_regions(doc: Doc) -> list[Region]:
+def weapon_regions(doc: Doc, ents) -> list[Region]:
     parts = doc.spans[PARTS_KEY] if PARTS_KEY in doc.spans else []
     vetoes = [(p.start, p.end) for p in parts if p.label_ == "NOT"]
-    inside_name = [(e.start, e.end) for e in doc.ents if e.label_ in _NAME_ENTS]
+    inside_name = [(e.start, e.end) for e in ents if e.label_ in _NAME_ENTS]
     candidates = []
     for p in parts:
         if p.label_ not in _PRIORITY:
@@ -69,10 +69,10 @@ def weapon_regions(doc: Doc) -> list[Region]:
 
 
 def _chunk_region(doc: Doc, chunk: list[tuple[int, int, str]]) -> Region | None:
-    # A leading head noun or a trailing maker belongs to something else.
+    # A leading head noun, or a trailing maker or modifier, belongs to something else.
     while chunk and chunk[0][2] == "HEAD":
         chunk = chunk[1:]
-    while chunk and chunk[-1][2] == "MAKER":
+    while chunk and chunk[-1][2] in ("MAKER", "MOD"):
         chunk = chunk[:-1]
     if not chunk:
         return None
@@ -82,7 +82,7 @@ def _chunk_region(doc: Doc, chunk: list[tuple[int, int, str]]) -> Region | None:
     elif "TYPE" in roles:
         typed_shape = bool(roles & {"SHAPE", "NAME"})
         score, rule = (SCORE_SHAPE_TYPED, "weapon-shape") if typed_shape else (SCORE_TYPE, "weapon-type")
-    elif len(chunk) >= 2 and roles & {"SHAPE", "NAME"}:
+    elif len(chunk) >= 2 and (roles & {"SHAPE", "NAME"} or (chunk[-1][2] == "HEAD" and "MOD" in roles)):
         score, rule = SCORE_NAMED, "weapon-named"
     else:
         return None
