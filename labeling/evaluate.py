@@ -132,7 +132,9 @@ def _parse(obj: Any, origin: str, prefer: Prefer, model_version: str | None) -> 
         text, doc_id = obj["text"], str(obj.get("id") or "")
         spans = [Span(int(s["start"]), int(s["end"]), s["label"], s.get("text", ""), str(s.get("id", "")))
                  for s in obj.get("spans") or []]
-        relations = [Relation(r["head"], r["child"], r["label"]) for r in obj.get("relations") or []]
+        # Dataset records name span ids in head_span/child_span (head/child are token indices);
+        # older gold files used head/child for the ids.
+        relations = [Relation(r.get("head_span", r.get("head")), r.get("child_span", r.get("child")), r["label"]) for r in obj.get("relations") or []]
     text = normalise(text)
     for s in spans:
         if not (isinstance(s.start, int) and isinstance(s.end, int) and 0 <= s.start <= s.end <= len(text)):

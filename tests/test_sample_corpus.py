@@ -60,12 +60,12 @@ def test_every_claim_is_attributed_to_a_source(record):
         by_id.setdefault(s["id"], set()).add(s["label"])
     for rel in record["relations"]:
         assert scheme.relation(rel["label"]) is not None
-        assert by_id[rel["head"]] == {"CLAIM"}
-        assert by_id[rel["child"]] == {"SOURCE"}
-    attributed = {rel["head"] for rel in record["relations"]}
+        assert by_id[rel["head_span"]] == {"CLAIM"}
+        assert by_id[rel["child_span"]] == {"SOURCE"}
+    attributed = {rel["head_span"] for rel in record["relations"]}
     claims = {s["id"] for s in record["spans"] if s["label"] == "CLAIM"}
     assert claims <= attributed
-    assert len({(r["head"], r["child"]) for r in record["relations"]}) == len(record["relations"])
+    assert len({(r["head_span"], r["child_span"]) for r in record["relations"]}) == len(record["relations"])
 
 
 def test_corpus_covers_the_hard_cases():
@@ -76,7 +76,7 @@ def test_corpus_covers_the_hard_cases():
     # A SOURCE that is also an ACTOR, a claim relayed to two sources, an emoji inside a span.
     assert any({"ACTOR", "SOURCE"} <= {s["label"] for s in r["spans"] if s["start"] == x["start"] and s["end"] == x["end"]}
                for r in RECORDS for x in r["spans"])
-    assert any(len(r["relations"]) > len({rel["head"] for rel in r["relations"]}) for r in RECORDS)
+    assert any(len(r["relations"]) > len({rel["head_span"] for rel in r["relations"]}) for r in RECORDS)
     assert any(any(ord(c) > 0xFFFF for c in s["text"]) for r in RECORDS for s in r["spans"])
 
 

@@ -108,10 +108,10 @@ def build_record(doc_id: str, marked: str, where: str) -> tuple[dict, str]:
             if not child:
                 raise MarkupError(f"{where}: '>{target}' names no {relation.child} region")
             head = region_id(doc_hash, r["start"], r["end"], relation.head)
-            relations.append(({"head": head, "child": child, "label": relation.name}, r["start"]))
+            relations.append(({"head_span": head, "child_span": child, "label": relation.name}, r["start"]))
     spans.sort(key=lambda s: (s["start"], s["end"], s["label"]))
     start_of = {s["id"]: s["start"] for s in spans}
-    pointed_at = {r["child"] for r, _ in relations}
+    pointed_at = {r["child_span"] for r, _ in relations}
     unused = [s["text"] for s in spans if s["label"] == relation.child and s["id"] not in pointed_at]
     if unused:
         raise MarkupError(f"{where}: no {relation.head} points at the {relation.child} regions {unused}")
@@ -122,7 +122,7 @@ def build_record(doc_id: str, marked: str, where: str) -> tuple[dict, str]:
         for a, b in zip(group, group[1:]):
             if b["start"] < a["end"]:
                 raise MarkupError(f"{where}: two {label} spans overlap: {a['text']!r} / {b['text']!r}")
-    relations.sort(key=lambda item: (item[1], start_of[item[0]["child"]]))
+    relations.sort(key=lambda item: (item[1], start_of[item[0]["child_span"]]))
     record = {"id": doc_id, "text": text, "spans": spans, "relations": [r for r, _ in relations], "meta": {"source": "sample"}}
     return record, raw
 

@@ -1,7 +1,71 @@
-"""Placeholder until this command lands."""
+"""`labeling pull`: corrected annotations from Label Studio into the next dataset version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
 
 import typer
 
+from ._common import console, out
+
+SHOW_ISSUES = 20
+
+
+def pull_cli(
+    dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset name: versions go to EXPORTS_DIR/NAME/vNNNN/."),
+    project: Optional[str] = typer.Option(None, "--project", "-p", help="Project title (exact match)."),
+    project_id: Optional[int] = typer.Option(None, "--project-id", help="Project id, instead of the title."),
+    policy: str = typer.Option("latest", "--policy", help="Which annotation counts per task: latest, ground-truth or majority."),
+    exports_dir: Path = typer.Option(Path("exports"), "--exports-dir", help="Where datasets live."),
+    ratios: str = typer.Option("0.8,0.1,0.1", "--ratios", help="train,dev,test ratios for new documents."),
+    unfreeze_test: bool = typer.Option(False, "--unfreeze-test", help="Let new documents enter test and missing ones leave it."),
+    silent: bool = typer.Option(False, "--silent", "-q", help="No progress display."),
+) -> None:
+    """Export a project's annotations and write them as a new immutable dataset version.
+
+    Nothing is written when the content equals the latest version. Invalid
+    regions and relations are reported with task and annotation ids.
+
+    Example: labeling pull --project "Conflict news" --dataset conflict --policy latest
+    """
+    from contextlib import nullcontext
+
+    from rich.markup import escape
+
+    from ..pull import parse_ratios, pull
+    from ..studio import Studio
+
+    parsed = parse_ratios(ratios)
+    studio = Studio.connect()
+    status = nullcontext() if silent else console.status("Exporting from Label Studio...")
+    with status as spinner:
+        on_task = None if spinner is None else (lambda n: spinner.update(f"Reading the export: {n} tasks...") if n % 100 == 0 else None)
+        result = pull(studio, dataset=dataset, project=project, project_id=project_id, policy=policy,
+                      exports_dir=exports_dir, ratios=parsed, unfreeze_test=unfreeze_test, on_task=on_task)
+    t = result.tasks
+    out.print(f"Tasks: {t['total']} in the project, {t['annotated']} annotated, "
+              f"{t['skipped']} skipped (only cancelled annotations), {t['unannotated']} not annotated; "
+              f"{t['skipped'] + t['unannotated']} left out.")
+    for issue in result.issues[:SHOW_ISSUES]:
+        console.print(f"[yellow]{issue.kind}[/] ({issue.action}) task {issue.task_id} annotation {issue.annotation_id} "
+                      f"doc {escape(issue.doc_id)}: {escape(issue.detail)}", soft_wrap=True)
+    if len(result.issues) > SHOW_ISSUES:
+        console.print(f"... and {len(result.issues) - SHOW_ISSUES} more issues (counted in the manifest).")
+    if result.misaligned:
+        shown = ", ".join(f"{d}:{s}" for d, s in result.misaligned[:10])
+        console.print(f"[yellow]{len(result.misaligned)} span(s) not on token boundaries[/] (flagged `misaligned`, offsets kept): {shown}")
+    if result.held_out:
+        console.print(f"Held out {len(result.held_out)} new near-duplicate(s) of frozen test documents: {', '.join(result.held_out[:10])}")
+    if result.carried_over:
+        console.print(f"Kept {len(result.carried_over)} frozen test document(s) missing from the export: {', '.join(result.carried_over[:10])}")
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
+    if result.version is None:
+        out.print(f"No change since {dataset}@{result.same_as} ({counts}); no new version written.")
+        return
+    out.print(f"Wrote {result.path} ({counts}).")
+    out.print(f"Check it: labeling datasets show {dataset}@{result.version}")
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("pull")(pull_cli)

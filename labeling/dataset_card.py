@@ -1,0 +1,97 @@
+"""The human-readable files of a version: README.md (dataset card) and CHANGES.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .datasets import Diff
+from .scheme import Scheme
+from .splits import SPLITS
+
+_LIST_MAX = 200
+
+
+def _ids(ids: list[str]) -> str:
+    shown = ", ".join(f"`{i}`" for i in ids[:_LIST_MAX])
+    return shown + (f" and {len(ids) - _LIST_MAX} more" if len(ids) > _LIST_MAX else "")
+
+
+def changes_md(name: str, version: str, parent: str | None, diff: Diff, manifest: dict[str, Any]) -> str:
+    lines = [f"# {name} {version}", ""]
+    lines.append(f"Parent: {parent}." if parent else "First version: every document is new.")
+    lines.append("")
+    for title, ids in (("Added", diff.added), ("Removed", diff.removed), ("Changed", diff.changed)):
+        lines.append(f"## {title} documents ({len(ids)})")
+        lines.append("")
+        lines.append(_ids(ids) if ids else "None.")
+        lines.append("")
+    lines += ["## Span counts per label", "", "| Label | Before | After | Delta |", "|---|---:|---:|---:|"]
+    for label, (before, after) in diff.label_deltas.items():
+        lines.append(f"| {label} | {before} | {after} | {after - before:+d} |")
+    for key, title in (("held_out", "Held out (near-duplicates of frozen test documents)"),
+                       ("carried_over", "Carried over from the parent's frozen test split (missing from the export)")):
+        if manifest.get(key):
+            lines += ["", f"## {title} ({len(manifest[key])})", "", _ids(manifest[key])]
+    return "\n".join(lines) + "\n"
+
+
+def readme_md(name: str, manifest: dict[str, Any], scheme: Scheme) -> str:
+    version = manifest["version"]
+    counts = manifest["counts"]
+    ls = manifest["label_studio"]
+    lines = [
+        f"# Dataset card: {name} {version}",
+        "",
+        "Conflict-news articles with human-corrected annotations: ACTOR, WEAPON, CLAIM and",
+        "SOURCE spans and CLAIM -> SOURCE `attributed_to` relations.",
+        "",
+        "## How it was made",
+        "",
+        f"Pre-annotated by spaCy (model versions: {', '.join(manifest['model_versions']) or 'none recorded'}), corrected",
+        f"by annotators in Label Studio {ls['version']} ({ls['url']}, project {manifest['project']['id']}",
+        f"{manifest['project']['title']!r}), pulled from export {manifest['export_id']} with `labeling pull`",
+        f"(toolkit {manifest['toolkit_version']}, policy `{manifest['policy']}`, label scheme",
+        f"{scheme.name} v{scheme.version}, sha256 {scheme.digest[:12]}). Parent version: {manifest['parent'] or 'none'}.",
+        "",
+        "Splits are deterministic: near-duplicate texts share a split, a document never changes split",
+        "between versions and the test split is frozen after the first version (see `labeling/splits.py`).",
+        "",
+        "## Labels",
+        "",
+    ]
+    for label in scheme.labels:
+        lines.append(f"- **{label.name}**: {label.description}")
+    for rel in scheme.relations:
+        lines.append(f"- relation **{rel.name}** ({rel.head} -> {rel.child}): {rel.description}")
+    lines += ["", "## Counts", "", "| Split | Documents | " + " | ".join(scheme.label_names) + " | Relations |",
+              "|---|---:|" + "---:|" * (len(scheme.label_names) + 1)]
+    for split in SPLITS:
+        per = counts["labels"].get(split, {})
+        cells = [str(per.get(l, 0)) for l in scheme.label_names]
+        lines.append(f"| {split} | {counts['documents'].get(split, 0)} | " + " | ".join(cells) + f" | {counts['relations'].get(split, 0)} |")
+    lines += [
+        "",
+        "## Record format",
+        "",
+        "One JSON object per line: `id`, `text`, `spans` (`id`, `start`, `end`, `label`, `text`,",
+        "`token_start`, `token_end` inclusive), `relations` (`head_span`, `child_span` span ids, `label`,",
+        "`head`/`child` token indices), `tokens`, `misaligned`, `meta`, `input_hash`, `task_hash`,",
+        "`suggestion` (the pre-annotation the annotator started from) and `annotations` (every",
+        "annotator's version when a document has two or more). Offsets are Python string indices.",
+        "",
+        "## Loading",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        f'ds = load_dataset("json", data_files={{s: f"exports/{name}/{version}/{{s}}.jsonl" for s in ("train", "dev", "test")}})',
+        "",
+        "import jsonlines",
+        f'with jsonlines.open("exports/{name}/{version}/train.jsonl") as reader:',
+        "    for record in reader:",
+        '        print(record["id"], [(s["label"], s["text"]) for s in record["spans"]])',
+        "```",
+        "",
+        f"For `spacy train`: `labeling export-spacy {name}@{version} -o corpus/`.",
+        f"Check the files against the manifest: `labeling datasets verify {name}@{version}`.",
+    ]
+    return "\n".join(lines) + "\n"

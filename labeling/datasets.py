@@ -1,0 +1,224 @@
+"""Versioned datasets on disk: exports/NAME/vNNNN/, written once, never changed.
+
+A version directory holds train.jsonl, dev.jsonl, test.jsonl (records sorted
+by id), manifest.json, CHANGES.md and README.md. It is assembled in a
+temporary directory `exports/NAME/.tmp-<pid>-<random>/` and renamed into place
+only when complete, so a pull killed midway leaves no partial version; the next
+pull removes temporary directories whose process is gone. `list` and `verify`
+never look at them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import DatasetError
+from .splits import SPLITS
+
+VERSION_RE = re.compile(r"^v(\d{4,})$")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+TMP_PREFIX = ".tmp-"
+SPLIT_FILES = tuple(f"{s}.jsonl" for s in SPLITS)
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise DatasetError(f"{name!r} is not a valid dataset name.", "Use letters, digits, '.', '_' and '-', starting with a letter or digit.")
+    return name
+
+
+def versions(dataset_dir: Path) -> list[str]:
+    """Complete versions, oldest first (temporary directories are not versions)."""
+    if not dataset_dir.is_dir():
+        return []
+    found = [p.name for p in dataset_dir.iterdir() if p.is_dir() and VERSION_RE.match(p.name)]
+    return sorted(found, key=lambda v: int(v[1:]))
+
+
+def next_version(dataset_dir: Path) -> str:
+    have = versions(dataset_dir)
+    return f"v{int(have[-1][1:]) + 1 if have else 1:04d}"
+
+
+def list_datasets(exports_dir: Path) -> list[tuple[str, list[str]]]:
+    if not exports_dir.is_dir():
+        return []
+    return [(p.name, versions(p)) for p in sorted(exports_dir.iterdir()) if p.is_dir() and versions(p)]
+
+
+def resolve(exports_dir: Path, ref: str) -> Path:
+    """`NAME` (latest version) or `NAME@vN` -> the version directory."""
+    name, _, ver = ref.partition("@")
+    ddir = Path(exports_dir) / check_name(name)
+    have = versions(ddir)
+    if not have:
+        known = ", ".join(n for n, _ in list_datasets(Path(exports_dir))) or "none"
+        raise DatasetError(f"No dataset {name!r} in {exports_dir} (datasets there: {known}).", "Make one with: labeling pull --project TITLE --dataset NAME")
+    if not ver:
+        return ddir / have[-1]
+    m = re.fullmatch(r"v?(\d+)", ver)
+    if not m or f"v{int(m.group(1)):04d}" not in have:
+        raise DatasetError(f"{name} has no version {ver!r} (versions: {', '.join(have)}).", f"Pick one of them, e.g. {name}@{have[-1]}.")
+    return ddir / f"v{int(m.group(1)):04d}"
+
+
+def read_manifest(version_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((version_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError) as exc:
+        raise DatasetError(f"{version_dir / 'manifest.json'}: missing or not JSON ({exc.__class__.__name__}).", "The version is damaged; restore it from a backup.")
+
+
+def iter_records(version_dir: Path, split: str) -> Iterator[dict[str, Any]]:
+    with open(version_dir / f"{split}.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def file_digest(path: Path) -> dict[str, Any]:
+    """sha256, line count and size of one file, read in chunks."""
+    h, lines, size = hashlib.sha256(), 0, 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            lines += chunk.count(b"\n")
+            size += len(chunk)
+    return {"sha256": h.hexdigest(), "lines": lines, "bytes": size}
+
+
+# -- writing ------------------------------------------------------------------
+
+
+def new_temp_dir(dataset_dir: Path) -> Path:
+    dataset_dir.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", dir=dataset_dir))
+
+
+def clean_stale_temp_dirs(dataset_dir: Path) -> list[str]:
+    """Remove temporary directories left by pulls that are no longer running."""
+    removed = []
+    if not dataset_dir.is_dir():
+        return removed
+    for p in dataset_dir.iterdir():
+        if not p.name.startswith(TMP_PREFIX):
+            continue
+        pid = p.name[len(TMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue  # another pull at work
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass
+class Finished:
+    version: str | None  # None: the content equals `same_as`
+    path: Path | None
+    same_as: str | None
+
+
+def same_content(tmp: Path, version_dir: Path) -> bool:
+    """Split files byte-identical to a version's (by the manifest's sha256)."""
+    files = read_manifest(version_dir).get("files", {})
+    return all(files.get(f, {}).get("sha256") == file_digest(tmp / f)["sha256"] for f in SPLIT_FILES)
+
+
+def commit_version(dataset_dir: Path, tmp: Path, manifest: dict[str, Any], card: str, changes: str) -> Path:
+    """Write manifest, README.md and CHANGES.md into `tmp`, then rename it to manifest['version']."""
+    (tmp / "README.md").write_text(card, encoding="utf-8")
+    (tmp / "CHANGES.md").write_text(changes, encoding="utf-8")
+    manifest["files"] = {f: file_digest(tmp / f) for f in (*SPLIT_FILES, "README.md", "CHANGES.md")}
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    for f in tmp.iterdir():
+        with open(f, "rb") as fh:
+            os.fsync(fh.fileno())
+    final = dataset_dir / manifest["version"]
+    if final.exists():
+        raise DatasetError(f"{final} already exists; versions are never overwritten.", "Another pull finished first; run the pull again.")
+    os.rename(tmp, final)
+    return final
+
+
+# -- reading: show, diff, verify ------------------------------------------------
+
+
+def summary_of(version_dir: Path) -> dict[str, tuple[str, dict[str, int]]]:
+    """doc id -> (task_hash, label counts) over all splits, streamed."""
+    out = {}
+    for split in SPLITS:
+        for rec in iter_records(version_dir, split):
+            out[rec["id"]] = (rec["task_hash"], label_counts([s["label"] for s in rec["spans"]]))
+    return out
+
+
+@dataclass
+class Diff:
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+    label_deltas: dict[str, tuple[int, int]]  # label -> (before, after)
+
+
+def diff_versions(old: Path | None, new: Path) -> Diff:
+    return diff_summaries(summary_of(old) if old else {}, summary_of(new))
+
+
+def label_counts(labels: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for label in labels:
+        counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+def diff_summaries(a: dict[str, tuple[str, dict[str, int]]], b: dict[str, tuple[str, dict[str, int]]]) -> Diff:
+    """Diff of two summary_of() results (doc id -> (task_hash, label counts))."""
+    labels: dict[str, list[int]] = {}
+    for side, data in ((0, a), (1, b)):
+        for _, counts in data.values():
+            for label, n in counts.items():
+                labels.setdefault(label, [0, 0])[side] += n
+    return Diff(
+        added=sorted(b.keys() - a.keys()),
+        removed=sorted(a.keys() - b.keys()),
+        changed=sorted(k for k in a.keys() & b.keys() if a[k][0] != b[k][0]),
+        label_deltas={k: (v[0], v[1]) for k, v in sorted(labels.items())},
+    )
+
+
+def verify(version_dir: Path) -> list[str]:
+    """Problems found ([] when every file matches its manifest entry)."""
+    manifest = read_manifest(version_dir)
+    problems = []
+    for name, want in sorted(manifest.get("files", {}).items()):
+        path = version_dir / name
+        if not path.exists():
+            problems.append(f"{path}: missing")
+            continue
+        got = file_digest(path)
+        if got["sha256"] != want.get("sha256"):
+            problems.append(f"{path}: sha256 {got['sha256'][:12]}... differs from the manifest's {str(want.get('sha256'))[:12]}...")
+        if got["lines"] != want.get("lines"):
+            problems.append(f"{path}: {got['lines']} lines, the manifest says {want.get('lines')}")
+    for name in SPLIT_FILES:
+        if name not in manifest.get("files", {}):
+            problems.append(f"{version_dir / name}: not listed in the manifest")
+    return problems
