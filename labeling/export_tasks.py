@@ -65,9 +65,16 @@ def _renormalise(raw: str, result: list[dict[str, Any]]) -> list[dict[str, Any]]
     return out
 
 
-def _suggestion(annotation: dict[str, Any], text: str, input_hash: str, scheme: Scheme, task_id: int, doc_id: str) -> dict[str, Any] | None:
-    pred = annotation.get("prediction")
+def _suggestion(annotation: dict[str, Any], text: str, input_hash: str, scheme: Scheme, task_id: int, doc_id: str,
+                predictions: list[Any] = ()) -> dict[str, Any] | None:
+    # The annotation's own `prediction` copy is the one of the project's model_version at the
+    # time it was saved; `parent_prediction` names the one the annotator actually started
+    # from, so look that up among the task's (fully exported) predictions first.
     parent = annotation.get("parent_prediction")
+    by_id = {p["id"]: p for p in predictions if isinstance(p, dict) and p.get("id") is not None}
+    pred = by_id.get(parent) if parent is not None else None
+    if pred is None:
+        pred = annotation.get("prediction")
     if not isinstance(pred, dict) or not pred.get("id") or (parent is not None and pred["id"] != parent):
         if parent is None:
             return None
@@ -116,7 +123,7 @@ def from_task(task: dict[str, Any], *, scheme: Scheme, policy: str, project_id: 
     else:
         spans, rels = versions[chosen["id"]]
         used = [chosen["id"]]
-    suggestion = _suggestion(chosen, text, input_hash, scheme, task_id, doc_id)
+    suggestion = _suggestion(chosen, text, input_hash, scheme, task_id, doc_id, task.get("predictions") or [])
     author = chosen.get("completed_by")
     author_id = author.get("id") if isinstance(author, dict) else author
     meta = {

@@ -227,7 +227,11 @@ class Studio:
         import time
 
         with _translate_errors(self.url):
-            export = self._sdk.projects.exports.create(id=project_id, title=title)
+            # Full predictions (not only ids), so the pull can find the exact prediction each
+            # annotation started from (`parent_prediction`), whatever the project's model_version.
+            export = self._sdk.projects.exports.create(
+                id=project_id, title=title, serialization_options={"predictions": {"only_id": False}}
+            )
             while True:
                 got = self._sdk.projects.exports.get(id=project_id, export_pk=export.id)
                 status = str(getattr(got, "status", "completed"))

@@ -162,3 +162,30 @@ def test_cli_error_for_bad_token_is_one_message(ls_server, ls_env):
     r = run_cli(["push", str(REPO / "data" / "sample" / "articles"), "--project", "x"], env=env)
     assert r.returncode != 0
     assert "refused the API token" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_newcomer_without_a_server_is_told_to_start_one(tmp_path):
+    """No env settings and no embedded server yet: the message says `labeling server start`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
+    env.update(LABELING_HOME=str(tmp_path / "never-started"), COLUMNS="200")
+    r = run_cli(["pull", "--project", "Conflict news", "--dataset", "x", "--exports-dir", str(tmp_path)], env=env)
+    assert r.returncode == 1
+    assert "labeling server start" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_stopped_embedded_server_is_reported_as_unreachable(tmp_path):
+    """Credentials exist but the server is down (e.g. after a reboot): say so and how to start it."""
+    import socket
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+        (home / "credentials.json").write_text(json.dumps({"url": url, "email": "a@b.c", "password": "p" * 20, "token": "t" * 40}))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
+        env.update(LABELING_HOME=str(home), COLUMNS="200")
+        r = run_cli(["push", str(REPO / "data" / "sample" / "articles"), "--project", "x"], env=env)
+    assert r.returncode == 1
+    assert "Cannot reach Label Studio" in r.stderr and "labeling server start" in r.stderr
+    assert "t" * 40 not in r.stderr + r.stdout and "p" * 20 not in r.stderr + r.stdout

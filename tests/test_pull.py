@@ -262,3 +262,27 @@ def test_nothing_to_pull_says_what_to_do(studio, tmp_path, ls_env):
     r = run_cli(["pull", "--project-id", str(proj.id), "--dataset", "empty"], env=ls_env, cwd=tmp_path)
     assert r.returncode == 1 and "Annotate some tasks in Label Studio first, then pull again." in r.stderr
     assert list((tmp_path / "empty").iterdir()) == [] and not (tmp_path / "exports" / "empty" / "v0001").exists()
+
+
+def test_suggestion_is_the_prediction_the_annotator_started_from(studio, ls_env, tmp_path):
+    """After a push of a newer model_version, an annotation that started from the older
+    prediction still records that older prediction as its suggestion."""
+    from labeling.push import push_tasks
+
+    doc = Document.make("mv-t1", "Russian forces fired Kalibr missiles, the ministry said.")
+    proj = ensure_project(studio, default_scheme(), title="pull-tests-model-versions").project
+    push_tasks(iter([task_for(doc, [(0, 14, "ACTOR")], model_version="mv-old")]), studio, proj.id)
+    push_tasks(iter([task_for(doc, [(0, 14, "ACTOR"), (21, 36, "WEAPON")], model_version="mv-new")]), studio, proj.id)
+    assert studio.get_project(proj.id).model_version == "mv-new"
+    (task,) = [t for t in studio.sdk_for_tests().tasks.list(project=proj.id, fields="all")]
+    old = next(p for p in task.predictions if (p["model_version"] if isinstance(p, dict) else p.model_version) == "mv-old")
+    old_id = old["id"] if isinstance(old, dict) else old.id
+    studio.create_annotation(task.id, lead_time=3.0, parent_prediction=old_id,
+                             result=[region(doc.text, rid(doc, 0, 14, "ACTOR"), 0, 14, "ACTOR", "prediction")])
+    r = run_cli(["pull", "--project", "pull-tests-model-versions", "--dataset", "mv", "--silent"], env=ls_env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    (rec,) = read_all(tmp_path / "exports" / "mv" / "v0001").values()
+    assert rec["suggestion"]["model_version"] == "mv-old"
+    assert [(s["start"], s["end"], s["label"]) for s in rec["suggestion"]["spans"]] == [(0, 14, "ACTOR")]
+    assert rec["meta"]["model_version"] == "mv-old"
+    assert rec["meta"]["regions"] == {"kept": 1, "changed": 0, "added": 0, "deleted": 0}

@@ -1,0 +1,272 @@
+"""The quality report: how much annotators changed the suggestions, whether they agree, progress.
+
+    a dataset version (or a project, pulled into a temporary exports dir)
+    -> records of every split -> suggestion vs final, per model_version (metrics.score,
+       metrics.classify_edits) + pairwise agreement (metrics.agreement) + progress
+       (the manifest) + the trend over every version -> `Quality`
+    -> quality.json + report.html (report_html.py)
+
+Where the files go: into the version folder, beside the files the manifest
+hashes. `datasets.verify` checks only the files listed in the manifest (plus the
+split files), so the extra files neither change a hashed file nor fail
+verification; `pull` compares only split files, so they never make a new
+version. Re-running the report overwrites them. For `--project` the pull goes
+to a temporary exports dir that is removed afterwards, so the files go to the
+chosen output directory (default: the current directory).
+
+Definitions (the records: `suggestion` = the pre-annotation the chosen
+annotation started from, `spans`/`relations` = the final annotation):
+- suggestion scores: the final annotation plays gold, the suggestion prediction;
+  precision = share of suggested spans the annotator kept, recall = share of
+  final spans that were suggested. Micro totals over documents.
+- documents whose suggestion is null (no pre-annotation) or has no known
+  model_version (the parent prediction was not in the export) are counted but
+  left out of the suggestion numbers.
+- edits: metrics.classify_edits per document; per label by the suggested label
+  (the final label for `added`). unchanged_share = kept / final spans.
+- agreement: on records with 2+ counting annotations, every unordered annotator
+  pair of a task is scored (metrics.agreement) and the counts summed over tasks
+  and pairs; only F1 is reported (symmetric), with matched = tp and
+  unmatched = fp + fn.
+- progress: the manifest's (tasks from the export, annotators' done / skipped /
+  median lead time, documents and span labels per split).
+- trend: the summary of every version up to this one, read from its
+  quality.json when that has the same FORMAT, else computed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .datasets import iter_records, read_manifest, resolve, versions
+from .metrics import EDIT_KINDS, PRF, MODES, Scores, agreement, classify_edits, score
+from .records import Relation, Span
+from .splits import SPLITS
+
+FORMAT = 1
+QUALITY_FILE = "quality.json"
+HTML_FILE = "report.html"
+
+
+@dataclass
+class SuggestionQuality:
+    """Suggestions vs final annotations over a set of documents."""
+
+    documents: int = 0
+    scores: Scores = field(default_factory=Scores)
+    edits: dict[str, dict[str, int]] = field(default_factory=dict)  # label -> kind -> count
+
+    def add(self, suggested: tuple[list[Span], list[Relation]], final: tuple[list[Span], list[Relation]]) -> None:
+        self.documents += 1
+        self.scores = self.scores + score(*final, *suggested)
+        for label, row in classify_edits(suggested[0], final[0]).counts_by_label().items():
+            mine = self.edits.setdefault(label, dict.fromkeys(EDIT_KINDS, 0))
+            for kind, n in row.items():
+                mine[kind] += n
+        self.edits = dict(sorted(self.edits.items()))
+
+    def edit_totals(self) -> dict[str, int]:
+        return {kind: sum(row[kind] for row in self.edits.values()) for kind in EDIT_KINDS}
+
+    @property
+    def final_spans(self) -> int:
+        t = self.edit_totals()
+        return t["kept"] + t["relabelled"] + t["boundary"] + t["added"]
+
+    @property
+    def suggested_spans(self) -> int:
+        t = self.edit_totals()
+        return t["kept"] + t["relabelled"] + t["boundary"] + t["deleted"]
+
+    @property
+    def unchanged_share(self) -> float | None:
+        return self.edit_totals()["kept"] / self.final_spans if self.final_spans else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"documents": self.documents, "suggested_spans": self.suggested_spans, "final_spans": self.final_spans,
+                "unchanged_share": self.unchanged_share, "scores": self.scores.to_dict(),
+                "edits": {"total": self.edit_totals(), "labels": self.edits}}
+
+
+@dataclass
+class Agreement:
+    """Pairwise agreement summed over tasks with two or more annotations."""
+
+    tasks: int = 0
+    pairs: int = 0
+    scores: Scores = field(default_factory=Scores)
+    by_pair: dict[tuple[str, str], Scores] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"tasks": self.tasks, "pairs": self.pairs, **_f1s(self.scores)}
+        out["by_pair"] = {f"{a} | {b}": _f1s(s, labels=False) for (a, b), s in sorted(self.by_pair.items())}
+        return out
+
+
+def _f1s(s: Scores, labels: bool = True) -> dict[str, Any]:
+    def cell(p: PRF) -> dict[str, Any]:
+        return {"f1": p.f1, "matched": p.tp, "unmatched": p.fp + p.fn}
+
+    out: dict[str, Any] = {}
+    for mode in MODES:
+        out[mode] = {"micro": cell(s.micro(mode)), "relations": cell(s.relations(mode))}
+        if labels:
+            out[mode]["labels"] = {k: cell(v) for k, v in sorted(s.per_label(mode).items())}
+    return out
+
+
+@dataclass
+class Quality:
+    """Everything `labeling report` shows for one dataset version."""
+
+    dataset: str | None  # None for a project pulled on the fly
+    version: str | None
+    created_at: str | None
+    project: dict[str, Any] | None
+    documents: dict[str, int]  # total, with_suggestion, without_suggestion, unknown_model_version
+    suggestions: SuggestionQuality
+    by_model_version: dict[str, SuggestionQuality]
+    agreement: Agreement
+    progress: dict[str, Any]
+    trend: list[dict[str, Any]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """One point of the trend across versions."""
+        s = self.suggestions.scores
+        return {"version": self.version, "created_at": self.created_at, "model_versions": sorted(self.by_model_version),
+                "documents": self.suggestions.documents, "f1_exact": s.micro("exact").f1, "f1_overlap": s.micro("overlap").f1,
+                "relation_f1_exact": s.relation_exact.f1, "relation_f1_overlap": s.relation_overlap.f1,
+                "unchanged_share": self.suggestions.unchanged_share}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": FORMAT, "dataset": self.dataset, "version": self.version, "created_at": self.created_at,
+                "project": self.project, "documents": self.documents,
+                "suggestions": {"all": self.suggestions.to_dict(),
+                                "model_versions": {k: v.to_dict() for k, v in sorted(self.by_model_version.items())}},
+                "agreement": self.agreement.to_dict(), "progress": self.progress,
+                "summary": self.summary(), "trend": self.trend}
+
+
+def _spans(items: Iterable[dict[str, Any]]) -> list[Span]:
+    return [Span(int(s["start"]), int(s["end"]), s["label"], s.get("text", ""), str(s["id"])) for s in items]
+
+
+def _relations(items: Iterable[dict[str, Any]]) -> list[Relation]:
+    return [Relation(str(r["head_span"]), str(r["child_span"]), r["label"]) for r in items]
+
+
+def quality(version_dir: Path, *, trend: bool = True) -> Quality:
+    """The report for one version directory (see the module docstring for the definitions)."""
+    version_dir = Path(version_dir)
+    manifest = read_manifest(version_dir)
+    documents = dict.fromkeys(("total", "with_suggestion", "without_suggestion", "unknown_model_version"), 0)
+    overall, by_mv, agree = SuggestionQuality(), {}, Agreement()
+    for split in SPLITS:
+        for rec in iter_records(version_dir, split):
+            documents["total"] += 1
+            final = (_spans(rec["spans"]), _relations(rec["relations"]))
+            sug = rec.get("suggestion")
+            if sug is None:
+                documents["without_suggestion"] += 1
+            elif sug.get("model_version") is None:
+                documents["unknown_model_version"] += 1
+            else:
+                documents["with_suggestion"] += 1
+                suggested = (_spans(sug["spans"]), _relations(sug["relations"]))
+                overall.add(suggested, final)
+                by_mv.setdefault(sug["model_version"], SuggestionQuality()).add(suggested, final)
+            if len(rec.get("annotations") or []) >= 2:
+                _add_agreement(agree, rec["annotations"])
+    counts = manifest["counts"]
+    progress = {**manifest.get("progress", {}), "documents": {s: counts["documents"][s] for s in SPLITS if s in counts["documents"]},
+                "labels": {s: counts["labels"][s] for s in SPLITS if s in counts["labels"]}}
+    q = Quality(version_dir.parent.name, version_dir.name, manifest.get("created_at"), manifest.get("project"), documents,
+                overall, dict(sorted(by_mv.items())), agree, progress)
+    if trend:
+        q.trend = trend_of(version_dir, q)
+    return q
+
+
+def _add_agreement(agree: Agreement, annotations: list[dict[str, Any]]) -> None:
+    by_annotator: dict[str, tuple[list[Span], list[Relation]]] = {}
+    for a in annotations:
+        name = str(a.get("annotator"))
+        if name in by_annotator:  # the same person twice: keep both, apart
+            name = f"{name} #{a.get('annotation_id')}"
+        by_annotator[name] = (_spans(a["spans"]), _relations(a["relations"]))
+    pairs = agreement(by_annotator)
+    agree.tasks += 1
+    agree.pairs += len(pairs)
+    for pair, s in pairs.items():
+        agree.scores = agree.scores + s
+        agree.by_pair[pair] = agree.by_pair.get(pair, Scores()) + s
+
+
+def trend_of(version_dir: Path, current: Quality) -> list[dict[str, Any]]:
+    """Summaries of every version of the dataset up to `version_dir`, oldest first."""
+    out = []
+    for v in versions(version_dir.parent):
+        if int(v[1:]) > int(version_dir.name[1:]):
+            break
+        if v == version_dir.name:
+            out.append(current.summary())
+            continue
+        saved = _read_quality(version_dir.parent / v)
+        out.append(saved["summary"] if saved else quality(version_dir.parent / v, trend=False).summary())
+    return out
+
+
+def _read_quality(version_dir: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((version_dir / QUALITY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT and "summary" in data else None
+
+
+@dataclass
+class ReportResult:
+    quality: Quality
+    json_path: Path
+    html_path: Path
+
+
+def write_report(q: Quality, out_dir: Path, *, html: Path | None = None) -> ReportResult:
+    """Write quality.json into `out_dir` and the HTML report beside it (or to `html`)."""
+    from .report_html import render
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / QUALITY_FILE
+    json_path.write_text(json.dumps(q.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    html_path = Path(html) if html else out_dir / HTML_FILE
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    html_path.write_text(render(q), encoding="utf-8")
+    return ReportResult(q, json_path, html_path)
+
+
+def report_version(exports_dir: Path, ref: str, *, out_dir: Path | None = None, html: Path | None = None) -> ReportResult:
+    """`labeling report NAME[@vN]`: files go into the version folder unless `out_dir` is given."""
+    vdir = resolve(Path(exports_dir), ref)
+    return write_report(quality(vdir), out_dir or vdir, html=html)
+
+
+def report_project(studio, *, project: str | None = None, project_id: int | None = None, policy: str = "latest",
+                   out_dir: Path = Path("."), html: Path | None = None) -> ReportResult:
+    """`labeling report --project`: pull into a temporary exports dir, report, remove it."""
+    from .pull import pull
+
+    tmp = Path(tempfile.mkdtemp(prefix="labeling-report-"))
+    try:
+        result = pull(studio, dataset="project", project=project, project_id=project_id, policy=policy, exports_dir=tmp)
+        q = quality(result.path, trend=False)
+        q.dataset = q.version = None  # the temporary dataset is gone once this returns
+        q.trend = [q.summary()]
+        return write_report(q, out_dir, html=html)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
