@@ -39,6 +39,8 @@ scheme digest, COMPONENT_VERSION). Same inputs and config give byte-identical ta
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from collections import deque
 import json
 import os
 import time
@@ -132,19 +134,60 @@ def preannotate(
     """Stream Annotated records, one per Document, in input order.
 
     Runs `nlp.pipe` over (text, Document) tuples; neither the input nor the
-    spaCy Docs are held beyond the current batch.
+    spaCy Docs are held beyond the current batch. With n_process > 1, forked
+    workers each run the pipeline over whole batches and send back only the
+    small Annotated records: spaCy's own n_process ships every parsed Doc back
+    to the parent, which then competes with the workers for the CPU.
     """
-    if nlp is None:
-        nlp = build_pipeline(model)
+    nlp = nlp or build_pipeline(model)
     version = pipeline_version(nlp)
     if batch_size < 1 or n_process < 1:
         raise LabelingError("--batch-size and --n-process must be at least 1")
-    pairs = ((d.text, d) for d in docs)
-    for spacy_doc, record in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
-        annotated = to_annotated(record, spacy_doc._.conflict, version)
+    if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
+        stream = _pool(nlp, docs, batch_size, n_process)
+    else:
+        pairs = ((d.text, d) for d in docs)
+        found = nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process)
+        stream = (to_annotated(record, spacy_doc._.conflict, version) for spacy_doc, record in found)
+    for annotated in stream:
         if summary is not None:
             summary.spans.update(s.label for s in annotated.spans)
         yield annotated
+
+
+_WORKER_NLP = None  # the pipeline a forked worker inherits from its parent
+
+
+def _work(batch: list[Document]) -> list[Annotated]:
+    nlp = _WORKER_NLP
+    version = pipeline_version(nlp)
+    return [to_annotated(record, d._.conflict, version) for d, record in nlp.pipe(((x.text, x) for x in batch), as_tuples=True, batch_size=len(batch))]
+
+
+def _pool(nlp, docs: Iterable[Document], batch_size: int, n_process: int) -> Iterator[Annotated]:
+    """Batches through a pool of forked workers, in order, with at most 2 batches in flight per worker."""
+    global _WORKER_NLP
+    _WORKER_NLP = nlp
+    ctx = multiprocessing.get_context("fork")
+    window: deque = deque()
+    with ctx.Pool(n_process) as pool:
+        for batch in _batches(docs, batch_size):
+            window.append(pool.apply_async(_work, (batch,)))
+            if len(window) >= 2 * n_process:
+                yield from window.popleft().get()
+        while window:
+            yield from window.popleft().get()
+
+
+def _batches(items: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def to_annotated(doc: Document, found: dict[str, Any] | None, version: str) -> Annotated:
