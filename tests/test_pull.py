@@ -286,3 +286,15 @@ def test_suggestion_is_the_prediction_the_annotator_started_from(studio, ls_env,
     assert [(s["start"], s["end"], s["label"]) for s in rec["suggestion"]["spans"]] == [(0, 14, "ACTOR")]
     assert rec["meta"]["model_version"] == "mv-old"
     assert rec["meta"]["regions"] == {"kept": 1, "changed": 0, "added": 0, "deleted": 0}
+
+
+def test_no_secret_in_any_written_file(latest, ls_home):
+    """The API token and password appear in no manifest, record, card or changelog."""
+    creds = json.loads((ls_home / "credentials.json").read_text())
+    _, vdir, _ = latest
+    files = list(vdir.iterdir())
+    assert {"manifest.json", "train.jsonl", "README.md", "CHANGES.md"} <= {f.name for f in files}
+    for f in files:
+        text = f.read_text(encoding="utf-8", errors="replace")
+        assert creds["token"] not in text and creds["password"] not in text, f.name
+    assert json.loads((vdir / "manifest.json").read_text())["label_studio"]["url"].startswith("http://127.0.0.1:")
