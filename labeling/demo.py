@@ -43,7 +43,7 @@ def run_demo(
     on_progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
     status, started = start(home, port=port, on_wait=on_wait)
-    studio = Studio.connect(home=home) if home else Studio.connect()
+    studio = Studio.connect(home=home)
     result = ensure_project(studio, default_scheme(), title=title)
     ingest = Summary()
     docs = read_documents([articles or sample_dir() / "articles"], summary=ingest)

@@ -48,14 +48,25 @@ class PushSummary:
     model_versions: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Pending:
-    """Work waiting for the next request: new tasks, and predictions for existing tasks."""
+class _Batch:
+    """Items waiting for the next request, bounded by count and by serialised bytes."""
 
-    tasks: list[dict] = field(default_factory=list)
-    tasks_bytes: int = 0
-    predictions: list[dict] = field(default_factory=list)
-    predictions_bytes: int = 0
+    def __init__(self, max_count: int, max_bytes: int, send: Callable[[list[dict]], None]):
+        self.max_count, self.max_bytes, self._send = max_count, max_bytes, send
+        self.items: list[dict] = []
+        self.nbytes = 0
+
+    def add(self, item: dict) -> None:
+        size = len(json.dumps(item, ensure_ascii=False).encode())
+        if self.items and (len(self.items) >= self.max_count or self.nbytes + size > self.max_bytes):
+            self.flush()
+        self.items.append(item)
+        self.nbytes += size
+
+    def flush(self) -> None:
+        if self.items:
+            items, self.items, self.nbytes = self.items, [], 0
+            self._send(items)
 
 
 def read_tasks(path: Path) -> Iterator[dict]:
@@ -127,7 +138,6 @@ def push_tasks(
     summary.indexed = len(by_doc)
     summary.index_seconds = time.perf_counter() - t0
     has_version: dict[str, set[int]] = {}  # model_version -> task ids already holding it
-    pending = _Pending()
 
     def send(batch: list[dict]) -> None:
         """Import a batch; when Label Studio rejects it, halve it to find and report the bad tasks."""
@@ -142,19 +152,18 @@ def push_tasks(
             send(batch[: len(batch) // 2])
             send(batch[len(batch) // 2 :])
 
-    def flush_tasks() -> None:
-        if pending.tasks:
-            send(pending.tasks)
-            if on_progress:
-                on_progress(len(pending.tasks))
-            pending.tasks, pending.tasks_bytes = [], 0
+    def send_tasks(batch: list[dict]) -> None:
+        send(batch)
+        if on_progress:
+            on_progress(len(batch))
 
-    def flush_predictions() -> None:
-        if pending.predictions:
-            summary.requests += 1
-            studio.import_predictions(project_id, pending.predictions)
-            summary.predictions_added += len(pending.predictions)
-            pending.predictions, pending.predictions_bytes = [], 0
+    def send_predictions(batch: list[dict]) -> None:
+        summary.requests += 1
+        studio.import_predictions(project_id, batch)
+        summary.predictions_added += len(batch)
+
+    new_tasks = _Batch(batch_count, batch_bytes, send_tasks)
+    new_predictions = _Batch(batch_count, batch_bytes, send_predictions)
 
     for task in tasks:
         data = task["data"]
@@ -176,12 +185,7 @@ def push_tasks(
                         has_version[mv] = studio.task_ids_with_model_version(project_id, mv) if task_count else set()
                     if task_id not in has_version[mv]:
                         has_version[mv].add(task_id)
-                        pred = {"task": task_id, **p}
-                        size = len(json.dumps(pred))
-                        if pending.predictions and (len(pending.predictions) >= batch_count or pending.predictions_bytes + size > batch_bytes):
-                            flush_predictions()
-                        pending.predictions.append(pred)
-                        pending.predictions_bytes += size
+                        new_predictions.add({"task": task_id, **p})
                         added = True
                 if not added:
                     summary.present += 1
@@ -195,13 +199,9 @@ def push_tasks(
             continue
         by_doc[doc_id] = (-1, digest)  # in flight: a second copy in this input is a duplicate
         by_hash[digest] = doc_id
-        size = len(json.dumps(task, ensure_ascii=False).encode())
-        if pending.tasks and (len(pending.tasks) >= batch_count or pending.tasks_bytes + size > batch_bytes):
-            flush_tasks()
-        pending.tasks.append(task)
-        pending.tasks_bytes += size
-    flush_tasks()
-    flush_predictions()
+        new_tasks.add(task)
+    new_tasks.flush()
+    new_predictions.flush()
 
     if summary.model_versions:
         newest = summary.model_versions[-1]

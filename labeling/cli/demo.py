@@ -7,14 +7,13 @@ from typing import Optional
 
 import typer
 
-from ._common import console, out, progress_bar
+from ._common import console, out
 
 
 def demo_cli(
     port: Optional[int] = typer.Option(None, "--port", "-p", help="Port for the local Label Studio (default 8080)."),
     project: str = typer.Option("Conflict news (demo)", "--project", help="Project title."),
     articles: Optional[Path] = typer.Option(None, help="Directory of .txt articles (default: the bundled sample corpus)."),
-    silent: bool = typer.Option(False, "--silent", "-q", help="No progress bar."),
 ) -> None:
     """Start the local Label Studio, pre-annotate the sample corpus and push it into a project. Safe to re-run.
 
@@ -25,8 +24,7 @@ def demo_cli(
 
     with console.status("Starting Label Studio (the first start runs database migrations, about 40 s)...") as spinner:
         waited = lambda s: spinner.update(f"Waiting for Label Studio to answer... {s:.0f}s")  # noqa: E731
-        with progress_bar("Pre-annotating and pushing", silent=True) as advance:
-            r = run_demo(port=port, title=project, articles=articles, on_wait=waited, on_progress=advance)
+        r = run_demo(port=port, title=project, articles=articles, on_wait=waited)
     creds = load_credentials()
     s = r.push
     out.print(f"Label Studio {r.server.version} at {r.server.url} ({'started' if r.server_started else 'already running'}).")

@@ -37,10 +37,9 @@ def push_cli(
     from ..scheme import default_scheme
     from ..studio import Studio
 
-    if all(is_tasks_file(p) for p in inputs):
-        for p in inputs:
-            for _ in read_tasks(p):
-                pass
+    from_tasks = all(is_tasks_file(p) for p in inputs)
+    # A bad line in a tasks file stops the push before Label Studio is touched: one cheap pass first.
+    total = sum(1 for p in inputs for _ in read_tasks(p)) if from_tasks else None
     studio = Studio.connect()
     result = ensure_project(studio, default_scheme(), title=project, project_id=project_id)
     proj = result.project
@@ -50,9 +49,7 @@ def push_cli(
         out.print(f"Updated the project's labeling config: {change}")
 
     ingest_summary = Summary()
-    total = None
-    if all(is_tasks_file(p) for p in inputs):
-        total = sum(1 for p in inputs for line in open(p, "rb") if line.strip())
+    if from_tasks:
         tasks = (t for p in inputs for t in read_tasks(p))
     else:
         docs = read_documents(inputs, text_field=text_field, id_field=id_field, skip_invalid=skip_invalid, max_chars=max_chars, split_long=split_long, summary=ingest_summary)
