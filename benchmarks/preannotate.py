@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Iterator
 
 from labeling.paths import sample_dir
-from labeling.preannotate import build_pipeline, preannotate, write_tasks
+from labeling.preannotate.run import build_pipeline, preannotate, write_tasks
 from labeling.scheme import default_scheme
 from labeling.records import Document
 
@@ -78,7 +78,7 @@ def peak_rss(n: int, batch_size: int) -> int:
         "import resource, sys, tempfile, pathlib\n"
         "sys.path.insert(0, %r)\n"
         "from preannotate import corpus\n"
-        "from labeling.preannotate import build_pipeline, preannotate, write_tasks\n"
+        "from labeling.preannotate.run import build_pipeline, preannotate, write_tasks\n"
         "nlp = build_pipeline()\n"
         "with tempfile.TemporaryDirectory() as tmp:\n"
         "    write_tasks(preannotate(corpus(%d), nlp=nlp, batch_size=%d), pathlib.Path(tmp) / 't.jsonl')\n"

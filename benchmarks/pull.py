@@ -22,12 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from labeling import server
-from labeling.projects import ensure_project
-from labeling.pull import pull
+from labeling.studio import server
+from labeling.studio.projects import ensure_project
+from labeling.pull.run import pull
 from labeling.records import Annotated, Document, Relation, Span, region_id
 from labeling.scheme import default_scheme
-from labeling.studio import Studio, iter_batches
+from labeling.studio.client import Studio, iter_batches
 
 REPO = Path(__file__).resolve().parent.parent
 CAPITAL = re.compile(r"\b[A-Z][a-z]{3,}\b")

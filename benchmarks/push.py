@@ -23,12 +23,12 @@ from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from labeling import server  # noqa: E402
-from labeling.projects import ensure_project  # noqa: E402
-from labeling.push import push_tasks  # noqa: E402
+from labeling.studio import server  # noqa: E402
+from labeling.studio.projects import ensure_project  # noqa: E402
+from labeling.studio.push import push_tasks  # noqa: E402
 from labeling.records import Annotated, Document, Relation, Span, region_id  # noqa: E402
 from labeling.scheme import default_scheme  # noqa: E402
-from labeling.studio import Studio  # noqa: E402
+from labeling.studio.client import Studio  # noqa: E402
 
 TEMPLATE = (
     "KYIV, March {d} - Russian forces launched {n} Shahed-136 drones overnight, the Ukrainian air force said "

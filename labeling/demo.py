@@ -12,12 +12,12 @@ from typing import Callable
 
 from .ingest import Summary, read_documents
 from .paths import sample_dir
-from .preannotate import preannotate
-from .projects import ensure_project
-from .push import PushSummary, push_tasks
+from .preannotate.run import preannotate
+from .studio.projects import ensure_project
+from .studio.push import PushSummary, push_tasks
 from .scheme import default_scheme
-from .server import Status, start
-from .studio import Studio
+from .studio.server import Status, start
+from .studio.client import Studio
 
 DEMO_PROJECT = "Conflict news (demo)"
 

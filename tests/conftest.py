@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from labeling import server
-from labeling.studio import Studio
+from labeling.studio import server
+from labeling.studio.client import Studio
 
 REPO = Path(__file__).resolve().parent.parent
 

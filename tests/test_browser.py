@@ -20,7 +20,7 @@ import pytest
 
 from labeling.records import Annotated, Document, Relation, Span, region_id
 from labeling.scheme import default_scheme
-from labeling.studio import Studio
+from labeling.studio.client import Studio
 
 from .browser_helpers import (
     HIGHLIGHT,

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from labeling.export_spacy import pick_ents
-from labeling.projects import ensure_project
+from labeling.datasets.docbin import pick_ents
+from labeling.studio.projects import ensure_project
 from labeling.records import Document
 from labeling.scheme import default_scheme
-from labeling.studio import Studio
+from labeling.studio.client import Studio
 
 from .conftest import REPO, run_cli
 from .test_pull import MV, arrow, prediction_ids, region, rid, task_for

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from labeling.errors import InputError
-from labeling.evaluate import evaluate, read_scored
+from labeling.quality.evaluate import evaluate, read_scored
 from labeling.records import Relation, Span, to_results
 
 TEXT = "Russia fired drones, Kyiv said."

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from labeling.errors import AuthFailed, ConnectionFailed
-from labeling.projects import config_items, ensure_project
+from labeling.studio.projects import config_items, ensure_project
 from labeling.scheme import default_scheme, load_scheme
-from labeling.studio import Studio
+from labeling.studio.client import Studio
 
 from .conftest import REPO, run_cli
 

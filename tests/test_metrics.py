@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from labeling.metrics import PRF, Scores, agreement, classify_edits, match_spans, relation_scores, score, span_scores
+from labeling.quality.metrics import PRF, Scores, agreement, classify_edits, match_spans, relation_scores, score, span_scores
 from labeling.records import Relation, Span
 
 

@@ -14,7 +14,7 @@ import pytest
 from labeling.errors import InputError
 from labeling.ingest import read_documents
 from labeling.paths import configs_dir
-from labeling.preannotate import NO_REGION_SCORE, build_pipeline, pipeline_version, preannotate, write_tasks
+from labeling.preannotate.run import NO_REGION_SCORE, build_pipeline, pipeline_version, preannotate, write_tasks
 from labeling.records import Document
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from labeling.errors import NothingToPull
-from labeling.policy import majority
-from labeling.projects import ensure_project
-from labeling.pull import pull
+from labeling.pull.policy import majority
+from labeling.studio.projects import ensure_project
+from labeling.pull.run import pull
 from labeling.records import Annotated, Document, Relation, Span, content_hash, region_id
 from labeling.scheme import default_scheme
-from labeling.studio import Studio
+from labeling.studio.client import Studio
 
 from .conftest import run_cli
 
@@ -267,7 +267,7 @@ def test_nothing_to_pull_says_what_to_do(studio, tmp_path, ls_env):
 def test_suggestion_is_the_prediction_the_annotator_started_from(studio, ls_env, tmp_path):
     """After a push of a newer model_version, an annotation that started from the older
     prediction still records that older prediction as its suggestion."""
-    from labeling.push import push_tasks
+    from labeling.studio.push import push_tasks
 
     doc = Document.make("mv-t1", "Russian forces fired Kalibr missiles, the ministry said.")
     proj = ensure_project(studio, default_scheme(), title="pull-tests-model-versions").project

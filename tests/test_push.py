@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from labeling.projects import ensure_project
-from labeling.push import push_tasks, read_tasks
+from labeling.studio.projects import ensure_project
+from labeling.studio.push import push_tasks, read_tasks
 from labeling.records import Annotated, Document, Relation, Span, region_id
 from labeling.scheme import default_scheme
 

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from labeling.datasets import file_digest, read_manifest, verify
-from labeling.projects import ensure_project
+from labeling.datasets.store import file_digest, read_manifest, verify
+from labeling.studio.projects import ensure_project
 from labeling.records import Document
-from labeling.report_html import TITLES
+from labeling.quality.html import TITLES
 from labeling.scheme import default_scheme
-from labeling.studio import Studio
+from labeling.studio.client import Studio
 
 from .conftest import run_cli
 from .test_pull import arrow, prediction_ids, region, rid, task_for

@@ -19,7 +19,7 @@ def list_cli(exports_dir: Path = ExportsOpt) -> None:
 
     Example: labeling datasets list
     """
-    from ..datasets import list_datasets, read_manifest
+    from ..datasets.store import list_datasets, read_manifest
 
     found = list_datasets(exports_dir)
     if not found:
@@ -37,7 +37,7 @@ def show_cli(ref: str = typer.Argument(..., metavar="NAME[@vN]"), exports_dir: P
 
     Example: labeling datasets show conflict@v2
     """
-    from ..datasets import read_manifest, resolve
+    from ..datasets.store import read_manifest, resolve
 
     vdir = resolve(exports_dir, ref)
     m = read_manifest(vdir)
@@ -62,7 +62,7 @@ def diff_cli(a: str = typer.Argument(..., metavar="NAME@vA"), b: str = typer.Arg
 
     Example: labeling datasets diff conflict@v1 conflict@v2
     """
-    from ..datasets import diff_versions, resolve
+    from ..datasets.store import diff_versions, resolve
 
     d = diff_versions(resolve(exports_dir, a), resolve(exports_dir, b))
     for title, ids in (("added", d.added), ("removed", d.removed), ("changed", d.changed)):
@@ -77,7 +77,7 @@ def verify_cli(ref: str = typer.Argument(..., metavar="NAME[@vN]"), exports_dir:
 
     NAME alone checks every version of the dataset. Example: labeling datasets verify conflict@v1
     """
-    from ..datasets import resolve, verify, versions
+    from ..datasets.store import resolve, verify, versions
 
     name, _, ver = ref.partition("@")
     dirs = [resolve(exports_dir, ref)] if ver else [resolve(exports_dir, f"{name}@{v}") for v in versions(exports_dir / name)]
@@ -105,8 +105,8 @@ def export_spacy_cli(
 
         labeling export-spacy conflict@v2 -o corpus/
     """
-    from ..datasets import resolve
-    from ..export_spacy import export_spacy
+    from ..datasets.store import resolve
+    from ..datasets.docbin import export_spacy
 
     r = export_spacy(resolve(exports_dir, ref), output)
     for split, path in r.files.items():

@@ -20,7 +20,7 @@ def demo_cli(
     Example: labeling demo
     """
     from ..demo import run_demo
-    from ..server import credentials_path, load_credentials
+    from ..studio.server import credentials_path, load_credentials
 
     with console.status("Starting Label Studio (the first start runs database migrations, about 40 s)...") as spinner:
         waited = lambda s: spinner.update(f"Waiting for Label Studio to answer... {s:.0f}s")  # noqa: E731

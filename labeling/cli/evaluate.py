@@ -13,7 +13,7 @@ from ._common import console, out
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from ..metrics import PRF, Scores
+    from ..quality.metrics import PRF, Scores
 
 
 def evaluate_cli(
@@ -28,7 +28,7 @@ def evaluate_cli(
 
         labeling evaluate --gold data/sample/gold.jsonl tasks.jsonl --json scores.json
     """
-    from ..evaluate import evaluate
+    from ..quality.evaluate import evaluate
 
     result = evaluate(gold, pred, model_version=model_version)
     out.print(_table(result.scores, result.documents))

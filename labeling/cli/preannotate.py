@@ -33,7 +33,7 @@ def preannotate_cli(
         labeling preannotate data/sample/articles -o tasks.jsonl --n-process 2
     """
     from ..ingest import Summary, read_documents
-    from ..preannotate import build_pipeline, preannotate, write_tasks
+    from ..preannotate.run import build_pipeline, preannotate, write_tasks
 
     nlp = build_pipeline(model)
     summary = Summary()  # started after loading, so throughput is the stream's

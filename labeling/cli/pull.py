@@ -33,8 +33,8 @@ def pull_cli(
 
     from rich.markup import escape
 
-    from ..pull import parse_ratios, pull
-    from ..studio import Studio
+    from ..pull.run import parse_ratios, pull
+    from ..studio.client import Studio
 
     parsed = parse_ratios(ratios)
     studio = Studio.connect()

@@ -31,11 +31,11 @@ def push_cli(
     Example: labeling push data/sample/articles --project "Conflict news"
     """
     from ..ingest import Summary, read_documents
-    from ..preannotate import preannotate
-    from ..projects import ensure_project
-    from ..push import is_tasks_file, push_tasks, read_tasks
+    from ..preannotate.run import preannotate
+    from ..studio.projects import ensure_project
+    from ..studio.push import is_tasks_file, push_tasks, read_tasks
     from ..scheme import default_scheme
-    from ..studio import Studio
+    from ..studio.client import Studio
 
     from_tasks = all(is_tasks_file(p) for p in inputs)
     # A bad line in a tasks file stops the push before Label Studio is touched: one cheap pass first.

@@ -12,7 +12,7 @@ from ._common import console, out
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from ..report import Quality
+    from ..quality.report import Quality
 
 
 def report_cli(
@@ -34,14 +34,14 @@ def report_cli(
         labeling report --project "Conflict news" --out reports/
     """
     from ..errors import DatasetError
-    from ..report import report_project, report_version
+    from ..quality.report import report_project, report_version
 
     if (ref is None) == (project is None and project_id is None):
         raise DatasetError("Name either a dataset version or a project.", "For example: labeling report conflict@v2, or labeling report --project TITLE")
     if ref is not None:
         result = report_version(exports_dir, ref, out_dir=out_dir, html=html)
     else:
-        from ..studio import Studio
+        from ..studio.client import Studio
 
         studio = Studio.connect()
         with console.status("Pulling the project into a temporary directory..."):
@@ -54,7 +54,7 @@ def report_cli(
 def _tables(q: "Quality") -> list["Table"]:
     from rich.table import Table
 
-    from ..metrics import EDIT_KINDS
+    from ..quality.metrics import EDIT_KINDS
 
     where = f"{q.dataset}@{q.version}" if q.dataset else f"project {(q.project or {}).get('title')!r}"
     d, s = q.documents, q.suggestions

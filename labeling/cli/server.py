@@ -27,7 +27,7 @@ def start_cli(
 
     Example: labeling server start --port 8080
     """
-    from ..server import credentials_path, start
+    from ..studio.server import credentials_path, start
 
     first = not credentials_path(home).exists()
     with console.status("Starting Label Studio (the first start runs database migrations, about 40 s)...") as spinner:
@@ -46,7 +46,7 @@ def stop_cli(home: Optional[Path] = HomeOpt) -> None:
 
     Example: labeling server stop
     """
-    from ..server import stop
+    from ..studio.server import stop
 
     if stop(home):
         out.print("Label Studio stopped.")
@@ -60,7 +60,7 @@ def status_cli(home: Optional[Path] = HomeOpt) -> None:
 
     Example: labeling server status
     """
-    from ..server import status
+    from ..studio.server import status
 
     st = status(home)
     if st.running:
@@ -76,7 +76,7 @@ def login_cli(home: Optional[Path] = HomeOpt) -> None:
 
     Example: labeling server login
     """
-    from ..server import load_credentials
+    from ..studio.server import load_credentials
 
     creds = load_credentials(home)
     if creds is None:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-from .errors import ConfigConflict, ProjectNotFound
-from .scheme import Scheme, guidelines
-from .studio import Project, Studio
+from ..errors import ConfigConflict, ProjectNotFound
+from ..scheme import Scheme, guidelines
+from .client import Project, Studio
 
 
 @dataclass

@@ -21,18 +21,18 @@ from typing import Any, Callable, Iterator
 
 import ijson
 
-from . import __version__
-from .dataset_card import changes_md, readme_md
-from .dataset_record import build_record, dumps, load_tokenizer, tokenize
-from .datasets import (check_name, clean_stale_temp_dirs, commit_version, diff_summaries, iter_records, label_counts,
+from .. import __version__
+from ..datasets.card import changes_md, readme_md
+from .build import build_record, dumps, load_tokenizer, tokenize
+from ..datasets.store import (check_name, clean_stale_temp_dirs, commit_version, diff_summaries, iter_records, label_counts,
                        new_temp_dir, same_content, versions)
-from .errors import DatasetError, NothingToPull, ProjectNotFound
-from .export_tasks import Pending, Progress, from_task
+from ..errors import DatasetError, NothingToPull, ProjectNotFound
+from .export import Pending, Progress, from_task
 from .policy import POLICIES
-from .projects import not_found_message
-from .scheme import Scheme, default_scheme
-from .splits import SPLITS, Doc, assign, signatures
-from .studio import Studio, public_url
+from ..studio.projects import not_found_message
+from ..scheme import Scheme, default_scheme
+from ..datasets.splits import SPLITS, Doc, assign, signatures
+from ..studio.client import Studio, public_url
 from .validate import Issue
 
 BATCH = 256

@@ -30,7 +30,7 @@ import json
 from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
-from .records import Relation, Span, content_hash
+from ..records import Relation, Span, content_hash
 
 
 @lru_cache(maxsize=4)

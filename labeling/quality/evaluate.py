@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import InputError
+from ..errors import InputError
 from .metrics import Scores, score
-from .records import Relation, Span, content_hash, from_results, normalise
+from ..records import Relation, Span, content_hash, from_results, normalise
 
 Prefer = Literal["annotations", "predictions"]
 
@@ -51,7 +51,7 @@ def evaluate(gold_path: Path, pred_path: Path, *, model_version: str | None = No
     `labels` are always reported, even when absent (default: the scheme's labels).
     """
     if labels is None:
-        from .scheme import default_scheme
+        from ..scheme import default_scheme
 
         labels = default_scheme().label_names
     gold = read_scored(gold_path, prefer="annotations")

@@ -29,8 +29,8 @@ from typing import Callable
 
 import httpx
 
-from .errors import ServerError
-from .paths import state_dir
+from ..errors import ServerError
+from ..paths import state_dir
 
 DEFAULT_PORT = 8080
 ADMIN_EMAIL = "admin@labeling.local"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import DatasetError
+from ..errors import DatasetError
 from .splits import SPLITS
 
 VERSION_RE = re.compile(r"^v(\d{4,})$")

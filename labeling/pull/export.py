@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import policy as policies
-from .dataset_record import relation_dicts, span_dicts
-from .records import Relation, Span, content_hash, normalise
-from .scheme import Scheme
+from .build import relation_dicts, span_dicts
+from ..records import Relation, Span, content_hash, normalise
+from ..scheme import Scheme
 from .validate import Issue, validate
 
 

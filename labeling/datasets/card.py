@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .datasets import Diff
-from .scheme import Scheme
+from .store import Diff
+from ..scheme import Scheme
 from .splits import SPLITS
 
 _LIST_MAX = 200
@@ -54,7 +54,7 @@ def readme_md(name: str, manifest: dict[str, Any], scheme: Scheme) -> str:
         f"{scheme.name} v{scheme.version}, sha256 {scheme.digest[:12]}). Parent version: {manifest['parent'] or 'none'}.",
         "",
         "Splits are deterministic: near-duplicate texts share a split, a document never changes split",
-        "between versions and the test split is frozen after the first version (see `labeling/splits.py`).",
+        "between versions and the test split is frozen after the first version (see `labeling/datasets/splits.py`).",
         "",
         "## Labels",
         "",

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .errors import InputError, RequestRejected
-from .studio import Studio
+from ..errors import InputError, RequestRejected
+from .client import Studio
 
 DEFAULT_BATCH_COUNT = 500
 DEFAULT_BATCH_BYTES = 8 * 1024 * 1024  # well under Label Studio's request limits

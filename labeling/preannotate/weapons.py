@@ -28,7 +28,7 @@ _PRIORITY = {role: n for n, role in enumerate(ROLES)}
 # ("Strategic Rocket Forces"); a part strictly inside one is dropped.
 _NAME_ENTS = frozenset({"ORG", "GPE", "FAC", "PERSON", "WORK_OF_ART", "EVENT", "LAW", "NORP", "LOC"})
 
-# Scores: a fixed confidence per rule kind; meaning in labeling/preannotate.py.
+# Scores: a fixed confidence per rule kind; meaning in labeling/preannotate/run.py.
 SCORE_MODEL = 0.9  # a known designator or model
 SCORE_SHAPE_TYPED = 0.8  # an unseen designator shape joined to a type noun
 SCORE_TYPE = 0.85  # a type noun or phrase alone

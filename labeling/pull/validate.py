@@ -26,8 +26,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .records import Relation, Span, region_id
-from .scheme import Scheme
+from ..records import Relation, Span, region_id
+from ..scheme import Scheme
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Literal
 
-from .records import Relation, Span
+from ..records import Relation, Span
 
 Policy = Literal["latest", "ground-truth", "majority"]
 POLICIES: tuple[str, ...] = ("latest", "ground-truth", "majority")

@@ -6,7 +6,7 @@
 
 Pipeline: any installed spaCy pipeline (its tagger, parser and NER), then a
 `span_ruler` tagging weapon parts from configs/weapons.jsonl, then our
-`conflict_annotator` (labeling/nlp/) with the word lists of configs/cues.toml.
+`conflict_annotator` (labeling/preannotate/) with the word lists of configs/cues.toml.
 The lemmatizer is disabled: no rule reads lemmas (cue files list inflected forms).
 
 Scores
@@ -47,11 +47,11 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import ConfigError, LabelingError
-from .ingest import Summary
-from .paths import configs_dir
-from .records import Annotated, Document, Relation, Span, region_id
-from .scheme import Scheme, default_scheme
+from ..errors import ConfigError, LabelingError
+from ..ingest import Summary
+from ..paths import configs_dir
+from ..records import Annotated, Document, Relation, Span, region_id
+from ..scheme import Scheme, default_scheme
 
 NO_REGION_SCORE = 0.5
 RELATION = "attributed_to"
@@ -69,7 +69,7 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
     """
     import spacy
 
-    from . import nlp as conflict_nlp  # registers the conflict_annotator factory
+    from . import components as conflict_nlp  # registers the conflict_annotator factory
 
     scheme = scheme or default_scheme()
     missing = [l for l in LABELS if l not in scheme.label_names]
@@ -119,7 +119,7 @@ def pipeline_version(nlp) -> str:
     try:
         return nlp.meta[_META_KEY]
     except KeyError:
-        raise ConfigError("this spaCy pipeline was not made by build_pipeline", "Call labeling.preannotate.build_pipeline().")
+        raise ConfigError("this spaCy pipeline was not made by build_pipeline", "Call labeling.preannotate.run.build_pipeline().")
 
 
 def preannotate(

@@ -24,7 +24,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from .errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectNotFound, RequestRejected
+from ..errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectNotFound, RequestRejected
 from .server import load_credentials
 
 NO_RETRY = {"max_retries": 0}  # imports must never be sent twice by the SDK: resume logic does that safely

@@ -43,10 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .datasets import iter_records, read_manifest, resolve, versions
+from ..datasets.store import iter_records, read_manifest, resolve, versions
 from .metrics import EDIT_KINDS, PRF, MODES, Scores, agreement, classify_edits, score
-from .records import Relation, Span
-from .splits import SPLITS
+from ..records import Relation, Span
+from ..datasets.splits import SPLITS
 
 FORMAT = 1
 QUALITY_FILE = "quality.json"
@@ -238,7 +238,7 @@ class ReportResult:
 
 def write_report(q: Quality, out_dir: Path, *, html: Path | None = None) -> ReportResult:
     """Write quality.json into `out_dir` and the HTML report beside it (or to `html`)."""
-    from .report_html import render
+    from .html import render
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -259,7 +259,7 @@ def report_version(exports_dir: Path, ref: str, *, out_dir: Path | None = None, 
 def report_project(studio, *, project: str | None = None, project_id: int | None = None, policy: str = "latest",
                    out_dir: Path = Path("."), html: Path | None = None) -> ReportResult:
     """`labeling report --project`: pull into a temporary exports dir, report, remove it."""
-    from .pull import pull
+    from ..pull.run import pull
 
     tmp = Path(tempfile.mkdtemp(prefix="labeling-report-"))
     try:

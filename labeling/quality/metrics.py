@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Iterable, Literal, Mapping, Sequence
 
-from .records import Relation, Span
+from ..records import Relation, Span
 
 Mode = Literal["exact", "overlap"]
 MODES: tuple[Mode, ...] = ("exact", "overlap")

@@ -28,7 +28,7 @@ from .actors import name_extent
 from .cues import Cues
 from .regions import PRONOUN_TAGS, Region, ent_of, region, text_region
 
-# Scores: see labeling/preannotate.py for their meaning.
+# Scores: see labeling/preannotate/run.py for their meaning.
 SCORE_QUOTE = 0.85  # quoted text next to its cue
 SCORE_COMPLEMENT = 0.7  # a parsed clause: extent errors are common
 SCORE_PARENTHETICAL = 0.65  # the clause before "..., X said"

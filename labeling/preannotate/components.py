@@ -2,7 +2,7 @@
 
 Importing this package registers the `conflict_annotator` factory and the
 `Doc._.conflict` extension, so worker processes that rebuild the pipeline
-find them. See labeling/preannotate.py for how the pipeline is assembled.
+find them. See labeling/preannotate/run.py for how the pipeline is assembled.
 """
 
 from .component import COMPONENT_VERSION, EXTENSION, ConflictAnnotator

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .datasets import iter_records, read_manifest
+from .store import iter_records, read_manifest
 from .splits import SPLITS
 
 ENT_LABELS = ("ACTOR", "WEAPON")

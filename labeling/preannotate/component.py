@@ -23,7 +23,7 @@ from .cues import Cues
 from .regions import PRONOUN_TAGS, Region, clear_barriers, ent_of, outside_datelines, resolve
 from .weapons import weapon_regions
 
-# Bump when a change to the rules in labeling/nlp/ changes their output: it
+# Bump when a change to the rules in labeling/preannotate/ changes their output: it
 # is part of the pre-annotation model_version fingerprint.
 COMPONENT_VERSION = "1"
 EXTENSION = "conflict"

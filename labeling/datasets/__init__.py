@@ -1,0 +1,2 @@
+"""Stage 5, datasets: immutable versions under exports/ (store), stable splits,
+dataset cards and changelogs, and spaCy DocBins."""

@@ -1,0 +1,2 @@
+"""Stage 4, pull: parse Label Studio's export, choose the counting annotation
+(policy), validate it, and build dataset records."""
