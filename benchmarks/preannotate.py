@@ -19,18 +19,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from labeling.paths import sample_dir
 from labeling.preannotate.run import build_pipeline, preannotate, write_tasks
-from labeling.scheme import default_scheme
 from labeling.records import Document
+from labeling.scheme import default_scheme
 
 OURS = ("weapon_ruler", "conflict_annotator")
 

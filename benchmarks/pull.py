@@ -22,12 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from labeling.studio import server
-from labeling.studio.projects import ensure_project
 from labeling.pull.run import pull
 from labeling.records import Annotated, Document, Relation, Span, region_id
 from labeling.scheme import default_scheme
+from labeling.studio import server
 from labeling.studio.client import Studio, iter_batches
+from labeling.studio.projects import ensure_project
 
 REPO = Path(__file__).resolve().parent.parent
 CAPITAL = re.compile(r"\b[A-Z][a-z]{3,}\b")
@@ -69,7 +69,7 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="Use (and keep) this server home instead of a temp dir.")
     args = ap.parse_args()
     home = args.keep or Path(tempfile.mkdtemp(prefix="labeling-bench-"))
-    st, started = server.start(home, port=server.free_port(), timeout=900)
+    _st, started = server.start(home, port=server.free_port(), timeout=900)
     try:
         creds = server.load_credentials(home)
         studio = Studio(creds.url, creds.token)

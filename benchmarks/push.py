@@ -18,21 +18,21 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from labeling.studio import server  # noqa: E402
-from labeling.studio.projects import ensure_project  # noqa: E402
-from labeling.studio.push import push_tasks  # noqa: E402
-from labeling.records import Annotated, Document, Relation, Span, region_id  # noqa: E402
-from labeling.scheme import default_scheme  # noqa: E402
-from labeling.studio.client import Studio  # noqa: E402
+from labeling.records import Annotated, Document, Relation, Span, region_id
+from labeling.scheme import default_scheme
+from labeling.studio import server
+from labeling.studio.client import Studio
+from labeling.studio.projects import ensure_project
+from labeling.studio.push import push_tasks
 
 TEMPLATE = (
     "KYIV, March {d} - Russian forces launched {n} Shahed-136 drones overnight, the Ukrainian air force said "
-    "on Telegram. \"Air defence destroyed {k} of them,\" spokesman Yuriy Ihnat told reporters, adding that "
+    'on Telegram. "Air defence destroyed {k} of them," spokesman Yuriy Ihnat told reporters, adding that '
     "debris fell on a residential district in report {i}."
 )
 
@@ -42,7 +42,12 @@ def tasks(n: int, model_version: str = "bench-v1") -> Iterator[dict]:
         text = TEMPLATE.format(d=i % 28 + 1, n=i % 50 + 10, k=i % 40 + 5, i=i)
         doc = Document.make(f"bench-{i:07d}", text, {"outlet": "bench"})
         spans = []
-        for needle, label in (("Russian forces", "ACTOR"), ("Shahed-136 drones", "WEAPON"), ("Ukrainian air force", "SOURCE"), ("spokesman Yuriy Ihnat", "SOURCE")):
+        for needle, label in (
+            ("Russian forces", "ACTOR"),
+            ("Shahed-136 drones", "WEAPON"),
+            ("Ukrainian air force", "SOURCE"),
+            ("spokesman Yuriy Ihnat", "SOURCE"),
+        ):
             s = text.index(needle)
             spans.append(Span(s, s + len(needle), label, needle, region_id(doc.hash, s, s + len(needle), label), 0.9))
         q0 = text.index('"') + 1

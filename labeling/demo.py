@@ -6,18 +6,18 @@ only what the project lacks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .ingest import Summary, read_documents
 from .paths import sample_dir
 from .preannotate.run import preannotate
+from .scheme import default_scheme
+from .studio.client import Studio
 from .studio.projects import ensure_project
 from .studio.push import PushSummary, push_tasks
-from .scheme import default_scheme
 from .studio.server import Status, start
-from .studio.client import Studio
 
 DEMO_PROJECT = "Conflict news (demo)"
 

@@ -39,12 +39,13 @@ import json
 import re
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from .errors import InputError
-from .records import Document, normalise
+from .records import Document
 
 DEFAULT_MAX_CHARS = 100_000
 SUFFIXES = (".txt", ".jsonl", ".csv")

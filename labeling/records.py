@@ -32,7 +32,7 @@ class Document:
     origin: str = ""  # where it was read, "path:line"
 
     @classmethod
-    def make(cls, id: str, text: str, meta: dict[str, Any] | None = None, origin: str = "") -> "Document":
+    def make(cls, id: str, text: str, meta: dict[str, Any] | None = None, origin: str = "") -> Document:
         text = normalise(text)
         return cls(id=id, text=text, hash=content_hash(text), meta=meta or {}, origin=origin)
 

@@ -57,8 +57,7 @@ class Scheme:
         """The Label Studio labeling config (XML) for this scheme."""
         rels = "\n".join(f"    <Relation value={quoteattr(r.name)}/>" for r in self.relations)
         labels = "\n".join(
-            f"    <Label value={quoteattr(l.name)} background={quoteattr(l.color)} "
-            f"hotkey={quoteattr(l.hotkey)} hint={quoteattr(l.description)}/>"
+            f"    <Label value={quoteattr(l.name)} background={quoteattr(l.color)} hotkey={quoteattr(l.hotkey)} hint={quoteattr(l.description)}/>"
             for l in self.labels
         )
         return (
@@ -77,16 +76,12 @@ def load_scheme(path: Path | None = None) -> Scheme:
         raw = path.read_bytes()
         data = tomllib.loads(raw.decode("utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: scheme file not found", "Set LABELING_CONFIGS to the directory holding scheme.toml.")
+        raise ConfigError(f"{path}: scheme file not found", "Set LABELING_CONFIGS to the directory holding scheme.toml.") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}", "Fix the syntax error in the scheme file.")
+        raise ConfigError(f"{path}: not valid TOML: {exc}", "Fix the syntax error in the scheme file.") from None
     try:
-        labels = tuple(
-            Label(l["name"], l["hotkey"], l["color"], l.get("description", "")) for l in data["labels"]
-        )
-        relations = tuple(
-            RelationType(r["name"], r["from"], r["to"], r.get("description", "")) for r in data.get("relations", [])
-        )
+        labels = tuple(Label(l["name"], l["hotkey"], l["color"], l.get("description", "")) for l in data["labels"])
+        relations = tuple(RelationType(r["name"], r["from"], r["to"], r.get("description", "")) for r in data.get("relations", []))
         scheme = Scheme(
             name=data["name"],
             version=str(data["version"]),
@@ -96,7 +91,7 @@ def load_scheme(path: Path | None = None) -> Scheme:
             digest=hashlib.sha256(raw).hexdigest(),
         )
     except (KeyError, TypeError) as exc:
-        raise ConfigError(f"{path}: missing or malformed field {exc}", "Compare with the scheme.toml in the repository.")
+        raise ConfigError(f"{path}: missing or malformed field {exc}", "Compare with the scheme.toml in the repository.") from None
     names = scheme.label_names
     if len(set(names)) != len(names):
         raise ConfigError(f"{path}: duplicate label names {names}")
@@ -120,4 +115,4 @@ def guidelines() -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: guidelines not found", "Set LABELING_CONFIGS to the directory holding guidelines.md.")
+        raise ConfigError(f"{path}: guidelines not found", "Set LABELING_CONFIGS to the directory holding guidelines.md.") from None

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,7 +48,7 @@ def missing_requirements() -> str | None:
 
 
 @contextmanager
-def chromium_page(timeout_ms: float = 30_000) -> Iterator["Page"]:  # noqa: F821
+def chromium_page(timeout_ms: float = 30_000) -> Iterator[Page]:  # noqa: F821
     """A fresh headless Chromium page (Debian's binary, never a downloaded one)."""
     from playwright.sync_api import sync_playwright
 
@@ -105,11 +105,7 @@ def highlighted_text(page) -> list[str]:
 
 def region_item(page, label: str, text: str):
     """The side-panel entry of the region with this label and text."""
-    return (
-        page.locator(REGION_ITEM)
-        .filter(has=page.locator(REGION_ITEM_LABEL, has_text=label))
-        .filter(has=page.locator(REGION_ITEM_TEXT, has_text=text))
-    )
+    return page.locator(REGION_ITEM).filter(has=page.locator(REGION_ITEM_LABEL, has_text=label)).filter(has=page.locator(REGION_ITEM_TEXT, has_text=text))
 
 
 # Finds the `occurrence`-th copy of `needle` in the text container's text

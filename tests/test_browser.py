@@ -179,9 +179,7 @@ def test_annotator_corrects_suggestions_in_chromium(tmp_path, studio: Studio, ls
             assert DRAWN in region_list(page)
             shots.take(page, "drawn")
 
-            with page.expect_response(
-                lambda r: r.request.method == "POST" and f"/api/tasks/{task_id}/annotations" in r.url
-            ) as response:
+            with page.expect_response(lambda r: r.request.method == "POST" and f"/api/tasks/{task_id}/annotations" in r.url) as response:
                 page.get_by_role("button", name="Submit").click()
             assert response.value.ok, response.value.status
             page.get_by_test_id("bottombar-update-button").wait_for()  # the task now holds a submitted annotation

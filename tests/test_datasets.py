@@ -4,6 +4,7 @@ verify, a pull killed midway, Hugging Face loading, spaCy DocBins."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -16,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from labeling.datasets.docbin import pick_ents
-from labeling.studio.projects import ensure_project
 from labeling.records import Document
 from labeling.scheme import default_scheme
 from labeling.studio.client import Studio
+from labeling.studio.projects import ensure_project
 
 from .conftest import REPO, run_cli
 from .test_pull import MV, arrow, prediction_ids, region, rid, task_for
@@ -89,7 +90,7 @@ def pull_cli(ls_env, cwd, *extra):
 def setup(studio: Studio, tmp_path_factory):
     proj = ensure_project(studio, default_scheme(), title=TITLE).project
     base = gold()
-    ids = add_documents(studio, proj.id, base + [near_duplicate(base[2], "syndicated")])
+    ids = add_documents(studio, proj.id, [*base, near_duplicate(base[2], "syndicated")])
     return proj, ids, tmp_path_factory.mktemp("datasets")
 
 
@@ -168,14 +169,14 @@ def v2(v1, setup, studio, ls_env):
     studio.sdk_for_tests().annotations.delete(id=annotation_id)
     new = [combine(f"new-{n}", [base[f"wire-{i:03d}"] for i in range(n, n + 3)]) for n in (10, 13, 16)]
     twin = base.get(test_doc) or base[test_doc.replace("-syndicated", "")]
-    add_documents(studio, proj.id, new + [near_duplicate(twin, "twin")])
+    add_documents(studio, proj.id, [*new, near_duplicate(twin, "twin")])
     r = pull_cli(ls_env, cwd)
     assert r.returncode == 0, r.stderr
     return cwd / "exports" / NAME / "v0002", r, before, test_doc, changed
 
 
 def test_changed_annotation_makes_v0002_naming_the_document(v2):
-    vdir, r, before, test_doc, changed = v2
+    vdir, r, before, _test_doc, changed = v2
     assert f"Wrote exports/{NAME}/v0002" in r.stdout
     changes = (vdir / "CHANGES.md").read_text()
     assert "## Changed documents (1)\n\n`wire-005`\n" in changes
@@ -234,8 +235,13 @@ def test_verify_catches_a_tampered_file(v2, setup, tmp_path):
 def test_pull_killed_midway_leaves_no_partial_version(v2, setup, ls_env):
     cwd = setup[2]
     ddir = cwd / "exports" / NAME
-    proc = subprocess.Popen([sys.executable, "-m", "labeling", "pull", "--project", TITLE, "--dataset", NAME, "--ratios", RATIOS, "--silent"],
-                            env=ls_env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labeling", "pull", "--project", TITLE, "--dataset", NAME, "--ratios", RATIOS, "--silent"],
+        env=ls_env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while not any(p.name.startswith(".tmp-") for p in ddir.iterdir()):
         assert proc.poll() is None and time.monotonic() < deadline, "the pull ended before its temp dir showed"
@@ -263,7 +269,12 @@ def test_split_files_load_unchanged_with_hf_datasets(v2, tmp_path):
         for row in ds[split]:
             rec = recs[row["id"]][1]
             assert (row["text"], row["spans"], row["relations"], row["tokens"], row["task_hash"]) == (
-                rec["text"], rec["spans"], rec["relations"], rec["tokens"], rec["task_hash"])
+                rec["text"],
+                rec["spans"],
+                rec["relations"],
+                rec["tokens"],
+                rec["task_hash"],
+            )
 
 
 def test_export_spacy_docbins(v2, setup, tmp_path):
@@ -284,7 +295,7 @@ def test_export_spacy_docbins(v2, setup, tmp_path):
             assert [(s.start_char, s.end_char, s.label_) for s in doc.spans["sc"]] == [(s["start"], s["end"], s["label"]) for s in rec["spans"]]
             ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
             assert {e[2] for e in ents} <= {"ACTOR", "WEAPON"}
-            assert all(a[1] <= b[0] for a, b in zip(ents, ents[1:]))  # sorted, no overlap
+            assert all(a[1] <= b[0] for a, b in itertools.pairwise(ents))  # sorted, no overlap
 
 
 def test_ents_rule_longest_then_earliest():

@@ -49,8 +49,7 @@ PRED_RELS = [Relation("p3", "p4", "attributed_to")]
 
 def task(doc_id: str, text: str = TEXT, predictions: list | None = None) -> dict:
     if predictions is None:
-        predictions = [{"model_version": "v1", "score": 0.5, "result": []},
-                       {"model_version": "v2", "score": 0.9, "result": to_results(PRED_SPANS, PRED_RELS)}]
+        predictions = [{"model_version": "v1", "score": 0.5, "result": []}, {"model_version": "v2", "score": 0.9, "result": to_results(PRED_SPANS, PRED_RELS)}]
     return {"data": {"text": text, "doc_id": doc_id, "content_hash": "", "meta": {}}, "predictions": predictions}
 
 
@@ -81,7 +80,7 @@ def test_model_version_picks_the_prediction(files):
     gold, pred = files
     result = evaluate(gold, pred, model_version="v1", labels=LABELS)
     assert result.scores.micro("exact").tp == 0 and result.scores.micro("exact").fn == 5
-    with pytest.raises(InputError, match="no prediction from model version 'v9'.*v1, v2"):
+    with pytest.raises(InputError, match=r"no prediction from model version 'v9'.*v1, v2"):
         evaluate(gold, pred, model_version="v9", labels=LABELS)
 
 
@@ -148,8 +147,9 @@ def test_missing_file(tmp_path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "labeling", "evaluate", *args], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "120", "PYTHONIOENCODING": "utf-8"})
+    return subprocess.run(
+        [sys.executable, "-m", "labeling", "evaluate", *args], capture_output=True, text=True, env={**os.environ, "COLUMNS": "120", "PYTHONIOENCODING": "utf-8"}
+    )
 
 
 def numbers(row: str) -> list[str]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from labeling.errors import AuthFailed, ConnectionFailed
-from labeling.studio.projects import config_items, ensure_project
 from labeling.scheme import default_scheme, load_scheme
 from labeling.studio.client import Studio
+from labeling.studio.projects import config_items, ensure_project
 
 from .conftest import REPO, run_cli
 

@@ -33,8 +33,10 @@ def test_txt_file_and_directory_recursive_sorted(tmp_path):
 def test_jsonl_fields_meta_and_default_id(tmp_path):
     path = tmp_path / "news.jsonl"
     path.write_text(
-        json.dumps({"id": "x1", "text": "Russia launched drones.", "source": "wire", "lang": "en"}) + "\n\n"
-        + json.dumps({"body": "No id here.", "url": "http://e.x"}) + "\n",
+        json.dumps({"id": "x1", "text": "Russia launched drones.", "source": "wire", "lang": "en"})
+        + "\n\n"
+        + json.dumps({"body": "No id here.", "url": "http://e.x"})
+        + "\n",
         encoding="utf-8",
     )
     docs, summary = read([path], skip_invalid=True)

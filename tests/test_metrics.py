@@ -140,8 +140,7 @@ def test_scores_to_dict_shape():
 
 def test_classify_edits():
     suggested = [S(0, 5, "ACTOR"), S(10, 15, "ACTOR"), S(20, 30, "CLAIM"), S(40, 45, "WEAPON"), S(60, 65, "ACTOR")]
-    final = [S(0, 5, "ACTOR"), S(10, 15, "SOURCE"), S(20, 28, "CLAIM"), S(50, 55, "ACTOR"),
-             S(60, 65, "ACTOR"), S(60, 65, "SOURCE")]
+    final = [S(0, 5, "ACTOR"), S(10, 15, "SOURCE"), S(20, 28, "CLAIM"), S(50, 55, "ACTOR"), S(60, 65, "ACTOR"), S(60, 65, "SOURCE")]
     edits = classify_edits(suggested, final)
     assert edits.counts() == {"kept": 2, "relabelled": 1, "boundary": 1, "deleted": 1, "added": 2}
     assert [(a.start, b.label) for a, b in edits.relabelled] == [(10, "SOURCE")]

@@ -9,11 +9,11 @@ import pytest
 
 from labeling.errors import NothingToPull
 from labeling.pull.policy import majority
-from labeling.studio.projects import ensure_project
 from labeling.pull.run import pull
 from labeling.records import Annotated, Document, Relation, Span, content_hash, region_id
 from labeling.scheme import default_scheme
 from labeling.studio.client import Studio
+from labeling.studio.projects import ensure_project
 
 from .conftest import run_cli
 
@@ -25,8 +25,14 @@ MV = "pull-test-model-1"
 
 def region(text: str, rid: str, start: int, end: int, label: str, origin: str = "manual", stored: str | None = None) -> dict:
     """A result item the way the Label Studio UI submits a text region."""
-    return {"id": rid, "from_name": "label", "to_name": "text", "type": "labels", "origin": origin,
-            "value": {"start": start, "end": end, "text": text[start:end] if stored is None else stored, "labels": [label]}}
+    return {
+        "id": rid,
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "origin": origin,
+        "value": {"start": start, "end": end, "text": text[start:end] if stored is None else stored, "labels": [label]},
+    }
 
 
 def arrow(head: str, child: str, label: str | None = "attributed_to") -> dict:
@@ -87,34 +93,52 @@ def project(studio: Studio):
     second = studio.sdk_for_tests().users.create(email=SECOND, username="annotator2-pull").id
     t1, t2, t3, t4, _t5, t6 = ids
     a, t = T1, T1.text
-    studio.create_annotation(t1, lead_time=41.5, parent_prediction=preds[t1], result=[
-        region(t, rid(a, 0, 12, "SOURCE"), 4, 12, "SOURCE", "prediction-changed"),  # "The Pentagon" -> "Pentagon"
-        region(t, rid(a, 27, 33, "WEAPON"), 22, 33, "WEAPON", "prediction-changed"),  # "drones" -> "MQ-9 drones"
-        region(t, rid(a, 18, 59, "CLAIM"), 18, 59, "CLAIM", "prediction"),  # kept; ACTOR "Yemen" deleted
-        region(t, "manual-actor", 4, 12, "ACTOR"),  # added
-        arrow(rid(a, 18, 59, "CLAIM"), rid(a, 0, 12, "SOURCE")),
-    ])
+    studio.create_annotation(
+        t1,
+        lead_time=41.5,
+        parent_prediction=preds[t1],
+        result=[
+            region(t, rid(a, 0, 12, "SOURCE"), 4, 12, "SOURCE", "prediction-changed"),  # "The Pentagon" -> "Pentagon"
+            region(t, rid(a, 27, 33, "WEAPON"), 22, 33, "WEAPON", "prediction-changed"),  # "drones" -> "MQ-9 drones"
+            region(t, rid(a, 18, 59, "CLAIM"), 18, 59, "CLAIM", "prediction"),  # kept; ACTOR "Yemen" deleted
+            region(t, "manual-actor", 4, 12, "ACTOR"),  # added
+            arrow(rid(a, 18, 59, "CLAIM"), rid(a, 0, 12, "SOURCE")),
+        ],
+    )
     a, t = T2, T2.text
-    studio.create_annotation(t2, lead_time=30.0, parent_prediction=preds[t2], result=[
-        region(t, rid(a, 8, 17, "SOURCE"), 7, 17, "SOURCE", "prediction-changed"),  # " officials": whitespace edge
-        region(t, rid(a, 25, 52, "CLAIM"), 25, 52, "CLAIM", "prediction", stored="Drones hit Od\u00e9sa overnight"),  # NFC value.text
-        region(t, "w-drone", 25, 30, "WEAPON"),  # "Drone": not a token boundary
-        region(t, "a-zel", 68, 87, "ACTOR", stored="President Zelenskyy"),  # UTF-16 offsets
-        region(t, "bad-label", 0, 4, "PLACE"),
-        region(t, "bad-range", 90, 120, "ACTOR", stored="it."),
-        arrow(rid(a, 25, 52, "CLAIM"), rid(a, 8, 17, "SOURCE"), label=None),  # unlabelled
-        arrow("a-zel", rid(a, 8, 17, "SOURCE")),  # ACTOR -> SOURCE: wrong labels
-    ])
+    studio.create_annotation(
+        t2,
+        lead_time=30.0,
+        parent_prediction=preds[t2],
+        result=[
+            region(t, rid(a, 8, 17, "SOURCE"), 7, 17, "SOURCE", "prediction-changed"),  # " officials": whitespace edge
+            region(t, rid(a, 25, 52, "CLAIM"), 25, 52, "CLAIM", "prediction", stored="Drones hit Od\u00e9sa overnight"),  # NFC value.text
+            region(t, "w-drone", 25, 30, "WEAPON"),  # "Drone": not a token boundary
+            region(t, "a-zel", 68, 87, "ACTOR", stored="President Zelenskyy"),  # UTF-16 offsets
+            region(t, "bad-label", 0, 4, "PLACE"),
+            region(t, "bad-range", 90, 120, "ACTOR", stored="it."),
+            arrow(rid(a, 25, 52, "CLAIM"), rid(a, 8, 17, "SOURCE"), label=None),  # unlabelled
+            arrow("a-zel", rid(a, 8, 17, "SOURCE")),  # ACTOR -> SOURCE: wrong labels
+        ],
+    )
     studio.create_annotation(t3, result=[], was_cancelled=True, parent_prediction=preds[t3])
     a, t = T4, T4.text
-    common = [region(t, rid(a, 21, 28, "WEAPON"), 21, 28, "WEAPON", "prediction"),
-              region(t, rid(a, 0, 40, "CLAIM"), 0, 40, "CLAIM", "prediction"),
-              region(t, rid(a, 46, 50, "SOURCE"), 46, 50, "SOURCE", "prediction"),
-              arrow(rid(a, 0, 40, "CLAIM"), rid(a, 46, 50, "SOURCE"))]
-    studio.create_annotation(t4, lead_time=20.0, parent_prediction=preds[t4], ground_truth=True,
-                             result=[region(t, rid(a, 0, 14, "ACTOR"), 0, 14, "ACTOR", "prediction"), *common])
-    studio.create_annotation(t4, lead_time=12.0, parent_prediction=preds[t4], completed_by=second,
-                             result=[region(t, rid(a, 0, 14, "ACTOR"), 0, 5, "ACTOR", "prediction-changed"), *common])
+    common = [
+        region(t, rid(a, 21, 28, "WEAPON"), 21, 28, "WEAPON", "prediction"),
+        region(t, rid(a, 0, 40, "CLAIM"), 0, 40, "CLAIM", "prediction"),
+        region(t, rid(a, 46, 50, "SOURCE"), 46, 50, "SOURCE", "prediction"),
+        arrow(rid(a, 0, 40, "CLAIM"), rid(a, 46, 50, "SOURCE")),
+    ]
+    studio.create_annotation(
+        t4, lead_time=20.0, parent_prediction=preds[t4], ground_truth=True, result=[region(t, rid(a, 0, 14, "ACTOR"), 0, 14, "ACTOR", "prediction"), *common]
+    )
+    studio.create_annotation(
+        t4,
+        lead_time=12.0,
+        parent_prediction=preds[t4],
+        completed_by=second,
+        result=[region(t, rid(a, 0, 14, "ACTOR"), 0, 5, "ACTOR", "prediction-changed"), *common],
+    )
     studio.create_annotation(t6, lead_time=5.0, result=[region(T6_RAW, "src", 11, 17, "SOURCE")])
     return proj, dict(zip(("t1", "t2", "t3", "t4", "t5", "t6"), ids))
 
@@ -144,11 +168,16 @@ def spans_of(rec: dict) -> list[tuple]:
 def test_corrected_added_and_deleted_regions(latest, project):
     _, _, recs = latest
     rec = recs["pull-t1"]
-    assert spans_of(rec) == [(4, 12, "ACTOR", "Pentagon"), (4, 12, "SOURCE", "Pentagon"),
-                             (18, 59, "CLAIM", "two MQ-9 drones were shot down over Yemen"), (22, 33, "WEAPON", "MQ-9 drones")]
+    assert spans_of(rec) == [
+        (4, 12, "ACTOR", "Pentagon"),
+        (4, 12, "SOURCE", "Pentagon"),
+        (18, 59, "CLAIM", "two MQ-9 drones were shot down over Yemen"),
+        (22, 33, "WEAPON", "MQ-9 drones"),
+    ]
     assert [(s["token_start"], s["token_end"]) for s in rec["spans"]] == [(1, 1), (1, 1), (3, 10), (4, 5)]
-    assert rec["relations"] == [{"head_span": rid(T1, 18, 59, "CLAIM"), "child_span": rid(T1, 4, 12, "SOURCE"),
-                                 "label": "attributed_to", "head": 10, "child": 1}]
+    assert rec["relations"] == [
+        {"head_span": rid(T1, 18, 59, "CLAIM"), "child_span": rid(T1, 4, 12, "SOURCE"), "label": "attributed_to", "head": 10, "child": 1}
+    ]
     meta = rec["meta"]
     assert meta["regions"] == {"kept": 1, "changed": 2, "added": 1, "deleted": 1}
     assert meta["model_version"] == MV and meta["lead_time"] == 41.5 and meta["annotator"] == "admin@labeling.local"
@@ -157,7 +186,11 @@ def test_corrected_added_and_deleted_regions(latest, project):
     assert rec["input_hash"] == content_hash(T1.text) and rec["misaligned"] == [] and rec["annotations"] == []
     assert rec["suggestion"]["model_version"] == MV
     assert [(s["start"], s["end"], s["label"]) for s in rec["suggestion"]["spans"]] == [
-        (0, 12, "SOURCE"), (18, 59, "CLAIM"), (27, 33, "WEAPON"), (54, 59, "ACTOR")]
+        (0, 12, "SOURCE"),
+        (18, 59, "CLAIM"),
+        (27, 33, "WEAPON"),
+        (54, 59, "ACTOR"),
+    ]
     assert rec["tokens"][4] == {"text": "MQ-9", "start": 22, "end": 26, "id": 4, "ws": True}
 
 
@@ -166,15 +199,20 @@ def test_emoji_accents_and_crlf_keep_exact_offsets(latest):
     rec = recs["pull-t2"]
     text = rec["text"]
     assert text == T2_RAW.replace("\r\n", "\n") and "\r" not in text
-    assert spans_of(rec) == [(8, 17, "SOURCE", "officials"), (25, 30, "WEAPON", "Drone"),
-                             (25, 52, "CLAIM", "Drones hit Ode\u0301sa overnight"), (64, 83, "ACTOR", "President Zelenskyy")]
+    assert spans_of(rec) == [
+        (8, 17, "SOURCE", "officials"),
+        (25, 30, "WEAPON", "Drone"),
+        (25, 52, "CLAIM", "Drones hit Ode\u0301sa overnight"),
+        (64, 83, "ACTOR", "President Zelenskyy"),
+    ]
     for s in rec["spans"]:
-        assert text[s["start"]:s["end"]] == s["text"]
+        assert text[s["start"] : s["end"]] == s["text"]
     assert rec["misaligned"] == [rid(T2, 25, 30, "WEAPON")]
     assert [(s["token_start"], s["token_end"]) for s in rec["spans"]] == [(3, 3), (8, 8), (8, 11), (18, 19)]
     # The unlabelled relation counts as attributed_to; ACTOR -> SOURCE is dropped.
-    assert rec["relations"] == [{"head_span": rid(T2, 25, 52, "CLAIM"), "child_span": rid(T2, 8, 17, "SOURCE"),
-                                 "label": "attributed_to", "head": 11, "child": 3}]
+    assert rec["relations"] == [
+        {"head_span": rid(T2, 25, 52, "CLAIM"), "child_span": rid(T2, 8, 17, "SOURCE"), "label": "attributed_to", "head": 11, "child": 3}
+    ]
     raw = recs["pull-t6"]
     assert raw["text"] == "Line one.\nRussia said it." and spans_of(raw) == [(10, 16, "SOURCE", "Russia")]
     assert raw["meta"]["model_version"] is None and raw["suggestion"] is None and raw["meta"]["regions"]["deleted"] is None
@@ -183,16 +221,27 @@ def test_emoji_accents_and_crlf_keep_exact_offsets(latest):
 def test_invalid_items_are_reported_with_task_and_annotation(latest, project):
     r, vdir, _ = latest
     t2 = project[1]["t2"]
-    for kind in ("whitespace-edge (trimmed)", "text-mismatch (kept)", "utf16-offsets (converted)", "unknown-label (dropped)",
-                 "out-of-range (dropped)", "relation-wrong-labels (dropped)"):
+    for kind in (
+        "whitespace-edge (trimmed)",
+        "text-mismatch (kept)",
+        "utf16-offsets (converted)",
+        "unknown-label (dropped)",
+        "out-of-range (dropped)",
+        "relation-wrong-labels (dropped)",
+    ):
         lines = [l for l in r.stderr.splitlines() if l.startswith(kind)]
         assert len(lines) == 1, (kind, r.stderr)
         assert f"task {t2} annotation " in lines[0] and "doc pull-t2" in lines[0]
     assert "1 span(s) not on token boundaries" in r.stderr
     manifest = json.loads((vdir / "manifest.json").read_text())
     assert manifest["summary"]["issues"] == {
-        "out-of-range/dropped": 1, "relation-wrong-labels/dropped": 1, "text-mismatch/kept": 1,
-        "unknown-label/dropped": 1, "utf16-offsets/converted": 1, "whitespace-edge/trimmed": 1}
+        "out-of-range/dropped": 1,
+        "relation-wrong-labels/dropped": 1,
+        "text-mismatch/kept": 1,
+        "unknown-label/dropped": 1,
+        "utf16-offsets/converted": 1,
+        "whitespace-edge/trimmed": 1,
+    }
     assert manifest["summary"]["misaligned_spans"] == 1
 
 
@@ -209,11 +258,17 @@ def test_skipped_and_unannotated_tasks_are_left_out_and_counted(latest):
 def test_two_annotators_under_each_policy(latest, studio, tmp_path):
     _, _, recs = latest
     rec = recs["pull-t4"]  # latest: the second annotator's, who shortened the ACTOR
-    assert spans_of(rec) == [(0, 5, "ACTOR", "Hamas"), (0, 40, "CLAIM", "Hamas fighters fired rockets at Ashkelon"),
-                             (21, 28, "WEAPON", "rockets"), (46, 50, "SOURCE", "army")]
+    assert spans_of(rec) == [
+        (0, 5, "ACTOR", "Hamas"),
+        (0, 40, "CLAIM", "Hamas fighters fired rockets at Ashkelon"),
+        (21, 28, "WEAPON", "rockets"),
+        (46, 50, "SOURCE", "army"),
+    ]
     assert rec["meta"]["annotator"] == SECOND and rec["meta"]["regions"] == {"kept": 3, "changed": 1, "added": 0, "deleted": 0}
     assert [(a["annotator"], a["ground_truth"], [s["end"] for s in a["spans"] if s["label"] == "ACTOR"]) for a in rec["annotations"]] == [
-        ("admin@labeling.local", True, [14]), (SECOND, False, [5])]
+        ("admin@labeling.local", True, [14]),
+        (SECOND, False, [5]),
+    ]
 
     gt = pull(studio, dataset="gt", project="pull-tests-records", policy="ground-truth", exports_dir=tmp_path)
     rec = read_all(gt.path)["pull-t4"]
@@ -277,8 +332,9 @@ def test_suggestion_is_the_prediction_the_annotator_started_from(studio, ls_env,
     (task,) = [t for t in studio.sdk_for_tests().tasks.list(project=proj.id, fields="all")]
     old = next(p for p in task.predictions if (p["model_version"] if isinstance(p, dict) else p.model_version) == "mv-old")
     old_id = old["id"] if isinstance(old, dict) else old.id
-    studio.create_annotation(task.id, lead_time=3.0, parent_prediction=old_id,
-                             result=[region(doc.text, rid(doc, 0, 14, "ACTOR"), 0, 14, "ACTOR", "prediction")])
+    studio.create_annotation(
+        task.id, lead_time=3.0, parent_prediction=old_id, result=[region(doc.text, rid(doc, 0, 14, "ACTOR"), 0, 14, "ACTOR", "prediction")]
+    )
     r = run_cli(["pull", "--project", "pull-tests-model-versions", "--dataset", "mv", "--silent"], env=ls_env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     (rec,) = read_all(tmp_path / "exports" / "mv" / "v0001").values()

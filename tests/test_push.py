@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from labeling.studio.projects import ensure_project
-from labeling.studio.push import push_tasks, read_tasks
+from labeling.errors import InputError
 from labeling.records import Annotated, Document, Relation, Span, region_id
 from labeling.scheme import default_scheme
+from labeling.studio.projects import ensure_project
+from labeling.studio.push import push_tasks, read_tasks
 
 from .conftest import REPO, run_cli
 
@@ -24,7 +24,7 @@ def make_tasks(n: int, model_version: str = "toy-v1", prefix: str = "doc") -> li
     """n tasks, each with a CLAIM -> SOURCE prediction at known offsets."""
     tasks = []
     for i in range(n):
-        text = f"Report {prefix} {i}: the army said \"{i} drones were shot down\" near Kharkiv."
+        text = f'Report {prefix} {i}: the army said "{i} drones were shot down" near Kharkiv.'
         doc = Document.make(f"{prefix}-{i:05d}", text, {"outlet": "test"})
         c0 = text.index('"') + 1
         c1 = text.index('"', c0)
@@ -209,5 +209,5 @@ def test_bad_tasks_file_names_the_line(ls_env, tmp_path):
     r = run_cli(["push", str(bad), "--project", "push: bad file"], env=ls_env)
     assert r.returncode == 1 and f"{bad}:2" in r.stderr
     assert "project" not in r.stdout.lower()  # stopped before touching Label Studio
-    with pytest.raises(Exception):
+    with pytest.raises(InputError):
         list(read_tasks(bad))

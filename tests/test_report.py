@@ -27,11 +27,11 @@ from pathlib import Path
 import pytest
 
 from labeling.datasets.store import file_digest, read_manifest, verify
-from labeling.studio.projects import ensure_project
-from labeling.records import Document
 from labeling.quality.html import TITLES
+from labeling.records import Document
 from labeling.scheme import default_scheme
 from labeling.studio.client import Studio
+from labeling.studio.projects import ensure_project
 
 from .conftest import run_cli
 from .test_pull import arrow, prediction_ids, region, rid, task_for
@@ -88,45 +88,110 @@ def reports(studio: Studio, ls_env, tmp_path_factory):
     """Build the project, pull + report v0001, annotate C, pull + report v0002 (all through the CLI)."""
     cwd = tmp_path_factory.mktemp("report-cli")
     proj = ensure_project(studio, default_scheme(), title=TITLE).project
-    ids = studio.import_tasks(proj.id, [
-        task_for(A, [sp(A, "Russian forces", "ACTOR"), sp(A, "Grad rockets", "WEAPON"), sp(A, CLAIM_A, "CLAIM"),
-                     sp(A, "officials", "SOURCE")], [(2, 3)], model_version=MV1),
-        task_for(B, [sp(B, "Police", "ACTOR"), sp(B, "Gaza", "ACTOR"), sp(B, "Israeli jets", "ACTOR"), sp(B, CLAIM_B, "CLAIM"),
-                     sp(B, "Police", "SOURCE")], [(3, 4)], model_version=MV1),
-        task_for(D, [sp(D, "farming cooperatives", "ACTOR")], model_version=MV1),
-        task_for(E, [sp(E, "drone", "WEAPON")], model_version=MV1),
-        {"data": {"text": F.text, "doc_id": F.id, "meta": {}}},
-    ])
+    ids = studio.import_tasks(
+        proj.id,
+        [
+            task_for(
+                A,
+                [sp(A, "Russian forces", "ACTOR"), sp(A, "Grad rockets", "WEAPON"), sp(A, CLAIM_A, "CLAIM"), sp(A, "officials", "SOURCE")],
+                [(2, 3)],
+                model_version=MV1,
+            ),
+            task_for(
+                B,
+                [sp(B, "Police", "ACTOR"), sp(B, "Gaza", "ACTOR"), sp(B, "Israeli jets", "ACTOR"), sp(B, CLAIM_B, "CLAIM"), sp(B, "Police", "SOURCE")],
+                [(3, 4)],
+                model_version=MV1,
+            ),
+            task_for(D, [sp(D, "farming cooperatives", "ACTOR")], model_version=MV1),
+            task_for(E, [sp(E, "drone", "WEAPON")], model_version=MV1),
+            {"data": {"text": F.text, "doc_id": F.id, "meta": {}}},
+        ],
+    )
     studio.update_project(proj.id, model_version=MV1)  # what `labeling push` does after pushing a model version
     preds = prediction_ids(studio, ids)
     second = studio.sdk_for_tests().users.create(email=SECOND, username="annotator2-report").id
     ta, tb, td, _te, tf = ids
-    studio.create_annotation(ta, lead_time=10.0, parent_prediction=preds[ta], result=[
-        keep(A, "Russian forces", "ACTOR"), keep(A, "Grad rockets", "WEAPON"), keep(A, CLAIM_A, "CLAIM"),
-        change(A, "officials", "SOURCE", "regional officials"), link(A, (CLAIM_A, "CLAIM"), ("officials", "SOURCE"))])
-    studio.create_annotation(tb, lead_time=30.0, parent_prediction=preds[tb], result=[
-        keep(B, "Police", "ACTOR"), keep(B, "Police", "SOURCE"), keep(B, CLAIM_B, "CLAIM"),
-        change(B, "Israeli jets", "ACTOR", "Israeli jets", "WEAPON"), draw(B, "Israeli", "ACTOR", "manual-israeli"),
-        link(B, (CLAIM_B, "CLAIM"), ("Police", "SOURCE"))])
+    studio.create_annotation(
+        ta,
+        lead_time=10.0,
+        parent_prediction=preds[ta],
+        result=[
+            keep(A, "Russian forces", "ACTOR"),
+            keep(A, "Grad rockets", "WEAPON"),
+            keep(A, CLAIM_A, "CLAIM"),
+            change(A, "officials", "SOURCE", "regional officials"),
+            link(A, (CLAIM_A, "CLAIM"), ("officials", "SOURCE")),
+        ],
+    )
+    studio.create_annotation(
+        tb,
+        lead_time=30.0,
+        parent_prediction=preds[tb],
+        result=[
+            keep(B, "Police", "ACTOR"),
+            keep(B, "Police", "SOURCE"),
+            keep(B, CLAIM_B, "CLAIM"),
+            change(B, "Israeli jets", "ACTOR", "Israeli jets", "WEAPON"),
+            draw(B, "Israeli", "ACTOR", "manual-israeli"),
+            link(B, (CLAIM_B, "CLAIM"), ("Police", "SOURCE")),
+        ],
+    )
     studio.create_annotation(td, lead_time=3.0, parent_prediction=preds[td], result=[], was_cancelled=True, completed_by=second)
-    studio.create_annotation(tf, lead_time=20.0, result=[
-        draw(F, "Ukraine", "SOURCE", "f-src"), draw(F, CLAIM_F, "CLAIM", "f-claim"), draw(F, "Shahed drone", "WEAPON", "f-weapon"),
-        arrow("f-claim", "f-src")])
+    studio.create_annotation(
+        tf,
+        lead_time=20.0,
+        result=[
+            draw(F, "Ukraine", "SOURCE", "f-src"),
+            draw(F, CLAIM_F, "CLAIM", "f-claim"),
+            draw(F, "Shahed drone", "WEAPON", "f-weapon"),
+            arrow("f-claim", "f-src"),
+        ],
+    )
 
     out = {}
     for step in ("v0001", "v0002"):
         if step == "v0002":
             # A new model version for a new document, pushed the way `labeling push` does it.
-            [tc] = studio.import_tasks(proj.id, [task_for(C, [sp(C, "Hamas fighters", "ACTOR"), sp(C, "rockets", "WEAPON"),
-                                                              sp(C, CLAIM_C, "CLAIM"), sp(C, "army", "SOURCE")], [(2, 3)], model_version=MV2)])
+            [tc] = studio.import_tasks(
+                proj.id,
+                [
+                    task_for(
+                        C,
+                        [sp(C, "Hamas fighters", "ACTOR"), sp(C, "rockets", "WEAPON"), sp(C, CLAIM_C, "CLAIM"), sp(C, "army", "SOURCE")],
+                        [(2, 3)],
+                        model_version=MV2,
+                    )
+                ],
+            )
             studio.update_project(proj.id, model_version=MV2)
             pc = prediction_ids(studio, [tc])[tc]
-            studio.create_annotation(tc, lead_time=40.0, parent_prediction=pc, result=[
-                keep(C, "Hamas fighters", "ACTOR"), keep(C, "rockets", "WEAPON"), keep(C, CLAIM_C, "CLAIM"),
-                change(C, "army", "SOURCE", "the Israeli army"), link(C, (CLAIM_C, "CLAIM"), ("army", "SOURCE"))])
-            studio.create_annotation(tc, lead_time=16.0, parent_prediction=pc, completed_by=second, result=[
-                change(C, "Hamas fighters", "ACTOR", "Hamas"), keep(C, "rockets", "WEAPON"), keep(C, CLAIM_C, "CLAIM"),
-                keep(C, "army", "SOURCE"), draw(C, "Israeli army", "ACTOR", "manual-idf"), link(C, (CLAIM_C, "CLAIM"), ("army", "SOURCE"))])
+            studio.create_annotation(
+                tc,
+                lead_time=40.0,
+                parent_prediction=pc,
+                result=[
+                    keep(C, "Hamas fighters", "ACTOR"),
+                    keep(C, "rockets", "WEAPON"),
+                    keep(C, CLAIM_C, "CLAIM"),
+                    change(C, "army", "SOURCE", "the Israeli army"),
+                    link(C, (CLAIM_C, "CLAIM"), ("army", "SOURCE")),
+                ],
+            )
+            studio.create_annotation(
+                tc,
+                lead_time=16.0,
+                parent_prediction=pc,
+                completed_by=second,
+                result=[
+                    change(C, "Hamas fighters", "ACTOR", "Hamas"),
+                    keep(C, "rockets", "WEAPON"),
+                    keep(C, CLAIM_C, "CLAIM"),
+                    keep(C, "army", "SOURCE"),
+                    draw(C, "Israeli army", "ACTOR", "manual-idf"),
+                    link(C, (CLAIM_C, "CLAIM"), ("army", "SOURCE")),
+                ],
+            )
         r = run_cli(["pull", "--project", TITLE, "--dataset", "quality", "--exports-dir", "tmp", "--silent"], env=ls_env, cwd=cwd)
         assert r.returncode == 0, r.stderr
         vdir = cwd / "tmp" / "quality" / step
@@ -161,46 +226,97 @@ def agree(f1: float, matched: int, unmatched: int) -> dict:
 # overlap: ACTOR B: suggested "Israeli jets" overlaps final ACTOR "Israeli" -> tp3 fp1 (Gaza) fn0
 #         SOURCE A: officials within regional officials -> tp2; micro tp8 fp1 fn1; relations tp2
 MV1_BLOCK = {
-    "documents": 2, "suggested_spans": 9, "final_spans": 9, "unchanged_share": 6 / 9,
+    "documents": 2,
+    "suggested_spans": 9,
+    "final_spans": 9,
+    "unchanged_share": 6 / 9,
     "scores": {
-        "exact": {"labels": {"ACTOR": prf(2, 2, 1, 2 / 4, 2 / 3, 4 / 7), "CLAIM": prf(2, 0, 0, 1.0, 1.0, 1.0),
-                             "SOURCE": prf(1, 1, 1, 1 / 2, 1 / 2, 1 / 2), "WEAPON": prf(1, 0, 1, 1.0, 1 / 2, 2 / 3)},
-                  "micro": prf(6, 3, 3, 6 / 9, 6 / 9, 12 / 18), "relations": prf(1, 1, 1, 1 / 2, 1 / 2, 1 / 2)},
-        "overlap": {"labels": {"ACTOR": prf(3, 1, 0, 3 / 4, 1.0, 6 / 7), "CLAIM": prf(2, 0, 0, 1.0, 1.0, 1.0),
-                               "SOURCE": prf(2, 0, 0, 1.0, 1.0, 1.0), "WEAPON": prf(1, 0, 1, 1.0, 1 / 2, 2 / 3)},
-                    "micro": prf(8, 1, 1, 8 / 9, 8 / 9, 16 / 18), "relations": prf(2, 0, 0, 1.0, 1.0, 1.0)}},
+        "exact": {
+            "labels": {
+                "ACTOR": prf(2, 2, 1, 2 / 4, 2 / 3, 4 / 7),
+                "CLAIM": prf(2, 0, 0, 1.0, 1.0, 1.0),
+                "SOURCE": prf(1, 1, 1, 1 / 2, 1 / 2, 1 / 2),
+                "WEAPON": prf(1, 0, 1, 1.0, 1 / 2, 2 / 3),
+            },
+            "micro": prf(6, 3, 3, 6 / 9, 6 / 9, 12 / 18),
+            "relations": prf(1, 1, 1, 1 / 2, 1 / 2, 1 / 2),
+        },
+        "overlap": {
+            "labels": {
+                "ACTOR": prf(3, 1, 0, 3 / 4, 1.0, 6 / 7),
+                "CLAIM": prf(2, 0, 0, 1.0, 1.0, 1.0),
+                "SOURCE": prf(2, 0, 0, 1.0, 1.0, 1.0),
+                "WEAPON": prf(1, 0, 1, 1.0, 1 / 2, 2 / 3),
+            },
+            "micro": prf(8, 1, 1, 8 / 9, 8 / 9, 16 / 18),
+            "relations": prf(2, 0, 0, 1.0, 1.0, 1.0),
+        },
+    },
     # A: kept ACTOR WEAPON CLAIM, SOURCE boundary; B: kept ACTOR(Police) SOURCE CLAIM, ACTOR->WEAPON relabelled,
     # ACTOR Gaza deleted, ACTOR Israeli added (by its final label). final 6+1+1+1 = 9, suggested 6+1+1+1 = 9.
-    "edits": {"total": edits(6, 1, 1, 1, 1),
-              "labels": {"ACTOR": edits(2, 1, 0, 1, 1), "CLAIM": edits(2), "SOURCE": edits(1, 0, 1), "WEAPON": edits(1)}},
+    "edits": {"total": edits(6, 1, 1, 1, 1), "labels": {"ACTOR": edits(2, 1, 0, 1, 1), "CLAIM": edits(2), "SOURCE": edits(1, 0, 1), "WEAPON": edits(1)}},
 }
 # Model version 2 = C, against the second annotator's (latest) annotation.
 # exact: ACTOR suggested Hamas fighters fp; final Hamas, Israeli army fn2; WEAPON CLAIM SOURCE tp; relation tp
 # overlap: Hamas fighters ~ Hamas -> ACTOR tp1 fn1 (Israeli army)
 MV2_BLOCK = {
-    "documents": 1, "suggested_spans": 4, "final_spans": 5, "unchanged_share": 3 / 5,
+    "documents": 1,
+    "suggested_spans": 4,
+    "final_spans": 5,
+    "unchanged_share": 3 / 5,
     "scores": {
-        "exact": {"labels": {"ACTOR": prf(0, 1, 2, 0.0, 0.0, 0.0), "CLAIM": prf(1, 0, 0, 1.0, 1.0, 1.0),
-                             "SOURCE": prf(1, 0, 0, 1.0, 1.0, 1.0), "WEAPON": prf(1, 0, 0, 1.0, 1.0, 1.0)},
-                  "micro": prf(3, 1, 2, 3 / 4, 3 / 5, 6 / 9), "relations": prf(1, 0, 0, 1.0, 1.0, 1.0)},
-        "overlap": {"labels": {"ACTOR": prf(1, 0, 1, 1.0, 1 / 2, 2 / 3), "CLAIM": prf(1, 0, 0, 1.0, 1.0, 1.0),
-                               "SOURCE": prf(1, 0, 0, 1.0, 1.0, 1.0), "WEAPON": prf(1, 0, 0, 1.0, 1.0, 1.0)},
-                    "micro": prf(4, 0, 1, 1.0, 4 / 5, 8 / 9), "relations": prf(1, 0, 0, 1.0, 1.0, 1.0)}},
-    "edits": {"total": edits(3, 0, 1, 0, 1),
-              "labels": {"ACTOR": edits(0, 0, 1, 0, 1), "CLAIM": edits(1), "SOURCE": edits(1), "WEAPON": edits(1)}},
+        "exact": {
+            "labels": {
+                "ACTOR": prf(0, 1, 2, 0.0, 0.0, 0.0),
+                "CLAIM": prf(1, 0, 0, 1.0, 1.0, 1.0),
+                "SOURCE": prf(1, 0, 0, 1.0, 1.0, 1.0),
+                "WEAPON": prf(1, 0, 0, 1.0, 1.0, 1.0),
+            },
+            "micro": prf(3, 1, 2, 3 / 4, 3 / 5, 6 / 9),
+            "relations": prf(1, 0, 0, 1.0, 1.0, 1.0),
+        },
+        "overlap": {
+            "labels": {
+                "ACTOR": prf(1, 0, 1, 1.0, 1 / 2, 2 / 3),
+                "CLAIM": prf(1, 0, 0, 1.0, 1.0, 1.0),
+                "SOURCE": prf(1, 0, 0, 1.0, 1.0, 1.0),
+                "WEAPON": prf(1, 0, 0, 1.0, 1.0, 1.0),
+            },
+            "micro": prf(4, 0, 1, 1.0, 4 / 5, 8 / 9),
+            "relations": prf(1, 0, 0, 1.0, 1.0, 1.0),
+        },
+    },
+    "edits": {"total": edits(3, 0, 1, 0, 1), "labels": {"ACTOR": edits(0, 0, 1, 0, 1), "CLAIM": edits(1), "SOURCE": edits(1), "WEAPON": edits(1)}},
 }
 # All = MV1 + MV2 counts added.
 ALL_BLOCK = {
-    "documents": 3, "suggested_spans": 13, "final_spans": 14, "unchanged_share": 9 / 14,
+    "documents": 3,
+    "suggested_spans": 13,
+    "final_spans": 14,
+    "unchanged_share": 9 / 14,
     "scores": {
-        "exact": {"labels": {"ACTOR": prf(2, 3, 3, 2 / 5, 2 / 5, 2 / 5), "CLAIM": prf(3, 0, 0, 1.0, 1.0, 1.0),
-                             "SOURCE": prf(2, 1, 1, 2 / 3, 2 / 3, 2 / 3), "WEAPON": prf(2, 0, 1, 1.0, 2 / 3, 4 / 5)},
-                  "micro": prf(9, 4, 5, 9 / 13, 9 / 14, 18 / 27), "relations": prf(2, 1, 1, 2 / 3, 2 / 3, 2 / 3)},
-        "overlap": {"labels": {"ACTOR": prf(4, 1, 1, 4 / 5, 4 / 5, 4 / 5), "CLAIM": prf(3, 0, 0, 1.0, 1.0, 1.0),
-                               "SOURCE": prf(3, 0, 0, 1.0, 1.0, 1.0), "WEAPON": prf(2, 0, 1, 1.0, 2 / 3, 4 / 5)},
-                    "micro": prf(12, 1, 2, 12 / 13, 12 / 14, 24 / 27), "relations": prf(3, 0, 0, 1.0, 1.0, 1.0)}},
-    "edits": {"total": edits(9, 1, 2, 1, 2),
-              "labels": {"ACTOR": edits(2, 1, 1, 1, 2), "CLAIM": edits(3), "SOURCE": edits(2, 0, 1), "WEAPON": edits(2)}},
+        "exact": {
+            "labels": {
+                "ACTOR": prf(2, 3, 3, 2 / 5, 2 / 5, 2 / 5),
+                "CLAIM": prf(3, 0, 0, 1.0, 1.0, 1.0),
+                "SOURCE": prf(2, 1, 1, 2 / 3, 2 / 3, 2 / 3),
+                "WEAPON": prf(2, 0, 1, 1.0, 2 / 3, 4 / 5),
+            },
+            "micro": prf(9, 4, 5, 9 / 13, 9 / 14, 18 / 27),
+            "relations": prf(2, 1, 1, 2 / 3, 2 / 3, 2 / 3),
+        },
+        "overlap": {
+            "labels": {
+                "ACTOR": prf(4, 1, 1, 4 / 5, 4 / 5, 4 / 5),
+                "CLAIM": prf(3, 0, 0, 1.0, 1.0, 1.0),
+                "SOURCE": prf(3, 0, 0, 1.0, 1.0, 1.0),
+                "WEAPON": prf(2, 0, 1, 1.0, 2 / 3, 4 / 5),
+            },
+            "micro": prf(12, 1, 2, 12 / 13, 12 / 14, 24 / 27),
+            "relations": prf(3, 0, 0, 1.0, 1.0, 1.0),
+        },
+    },
+    "edits": {"total": edits(9, 1, 2, 1, 2), "labels": {"ACTOR": edits(2, 1, 1, 1, 2), "CLAIM": edits(3), "SOURCE": edits(2, 0, 1), "WEAPON": edits(2)}},
 }
 # Agreement on C, admin (gold, sorts first) vs second:
 # exact: ACTOR Hamas fighters | Hamas, Israeli army -> 0 matched, 3 unmatched; SOURCE the Israeli army | army -> 0, 2;
@@ -208,21 +324,52 @@ ALL_BLOCK = {
 # overlap: ACTOR Hamas fighters ~ Hamas (1 matched, Israeli army unmatched) -> 2/3; SOURCE army within the Israeli army;
 #        micro 4 matched, 1 unmatched -> 8/9; relation 1 matched -> 1.0
 AGREEMENT = {
-    "tasks": 1, "pairs": 1,
-    "exact": {"labels": {"ACTOR": agree(0.0, 0, 3), "CLAIM": agree(1.0, 1, 0), "SOURCE": agree(0.0, 0, 2), "WEAPON": agree(1.0, 1, 0)},
-              "micro": agree(4 / 9, 2, 5), "relations": agree(0.0, 0, 2)},
-    "overlap": {"labels": {"ACTOR": agree(2 / 3, 1, 1), "CLAIM": agree(1.0, 1, 0), "SOURCE": agree(1.0, 1, 0), "WEAPON": agree(1.0, 1, 0)},
-                "micro": agree(8 / 9, 4, 1), "relations": agree(1.0, 1, 0)},
-    "by_pair": {f"{ADMIN} | {SECOND}": {"exact": {"micro": agree(4 / 9, 2, 5), "relations": agree(0.0, 0, 2)},
-                                          "overlap": {"micro": agree(8 / 9, 4, 1), "relations": agree(1.0, 1, 0)}}},
+    "tasks": 1,
+    "pairs": 1,
+    "exact": {
+        "labels": {"ACTOR": agree(0.0, 0, 3), "CLAIM": agree(1.0, 1, 0), "SOURCE": agree(0.0, 0, 2), "WEAPON": agree(1.0, 1, 0)},
+        "micro": agree(4 / 9, 2, 5),
+        "relations": agree(0.0, 0, 2),
+    },
+    "overlap": {
+        "labels": {"ACTOR": agree(2 / 3, 1, 1), "CLAIM": agree(1.0, 1, 0), "SOURCE": agree(1.0, 1, 0), "WEAPON": agree(1.0, 1, 0)},
+        "micro": agree(8 / 9, 4, 1),
+        "relations": agree(1.0, 1, 0),
+    },
+    "by_pair": {
+        f"{ADMIN} | {SECOND}": {
+            "exact": {"micro": agree(4 / 9, 2, 5), "relations": agree(0.0, 0, 2)},
+            "overlap": {"micro": agree(8 / 9, 4, 1), "relations": agree(1.0, 1, 0)},
+        }
+    },
 }
-NO_AGREEMENT = {"tasks": 0, "pairs": 0, "by_pair": {},
-                **{m: {"labels": {}, "micro": agree(1.0, 0, 0), "relations": agree(1.0, 0, 0)} for m in ("exact", "overlap")}}
+NO_AGREEMENT = {
+    "tasks": 0,
+    "pairs": 0,
+    "by_pair": {},
+    **{m: {"labels": {}, "micro": agree(1.0, 0, 0), "relations": agree(1.0, 0, 0)} for m in ("exact", "overlap")},
+}
 # Trend points: v0001 is model version 1 alone; v0002 is ALL.
-POINT_V1 = {"version": "v0001", "model_versions": [MV1], "documents": 2, "f1_exact": 12 / 18, "f1_overlap": 16 / 18,
-            "relation_f1_exact": 1 / 2, "relation_f1_overlap": 1.0, "unchanged_share": 6 / 9}
-POINT_V2 = {"version": "v0002", "model_versions": [MV1, MV2], "documents": 3, "f1_exact": 18 / 27, "f1_overlap": 24 / 27,
-            "relation_f1_exact": 2 / 3, "relation_f1_overlap": 1.0, "unchanged_share": 9 / 14}
+POINT_V1 = {
+    "version": "v0001",
+    "model_versions": [MV1],
+    "documents": 2,
+    "f1_exact": 12 / 18,
+    "f1_overlap": 16 / 18,
+    "relation_f1_exact": 1 / 2,
+    "relation_f1_overlap": 1.0,
+    "unchanged_share": 6 / 9,
+}
+POINT_V2 = {
+    "version": "v0002",
+    "model_versions": [MV1, MV2],
+    "documents": 3,
+    "f1_exact": 18 / 27,
+    "f1_overlap": 24 / 27,
+    "relation_f1_exact": 2 / 3,
+    "relation_f1_overlap": 1.0,
+    "unchanged_share": 9 / 14,
+}
 # Span labels over all splits: A ACTOR WEAPON CLAIM SOURCE; B ACTOR x2 WEAPON CLAIM SOURCE; C (second's) ACTOR x2
 # WEAPON CLAIM SOURCE; F WEAPON CLAIM SOURCE.
 LABELS_V1 = {"ACTOR": 3, "CLAIM": 3, "SOURCE": 3, "WEAPON": 3}
@@ -264,9 +411,16 @@ def test_version_1(reports):
     assert q["suggestions"] == {"all": MV1_BLOCK, "model_versions": {MV1: MV1_BLOCK}}
     assert q["agreement"] == NO_AGREEMENT
     # 5 tasks (C comes later): A B F annotated, D skipped, E not annotated. Admin lead times 10, 30, 20 -> median 20; D's 3 s is a skip.
-    check_progress(q, vdir, {"total": 5, "annotated": 3, "skipped": 1, "unannotated": 1},
-                   {ADMIN: {"done": 3, "skipped": 0, "lead_time_total": 60.0, "lead_time_median": 20.0},
-                    SECOND: {"done": 0, "skipped": 1, "lead_time_total": 0, "lead_time_median": None}}, LABELS_V1)
+    check_progress(
+        q,
+        vdir,
+        {"total": 5, "annotated": 3, "skipped": 1, "unannotated": 1},
+        {
+            ADMIN: {"done": 3, "skipped": 0, "lead_time_total": 60.0, "lead_time_median": 20.0},
+            SECOND: {"done": 0, "skipped": 1, "lead_time_total": 0, "lead_time_median": None},
+        },
+        LABELS_V1,
+    )
     assert q["summary"] == {**POINT_V1, "created_at": q["created_at"]}
     assert q["trend"] == [q["summary"]]
 
@@ -281,14 +435,20 @@ def test_version_2(reports):
     assert q["suggestions"] == {"all": ALL_BLOCK, "model_versions": {MV1: MV1_BLOCK, MV2: MV2_BLOCK}}
     assert q["agreement"] == AGREEMENT
     # Admin 10, 30, 20, 40 -> median (20 + 30) / 2 = 25, total 100; second: C 16 s done, D skipped.
-    check_progress(q, vdir, {"total": 6, "annotated": 4, "skipped": 1, "unannotated": 1},
-                   {ADMIN: {"done": 4, "skipped": 0, "lead_time_total": 100.0, "lead_time_median": 25.0},
-                    SECOND: {"done": 1, "skipped": 1, "lead_time_total": 16.0, "lead_time_median": 16.0}}, LABELS_V2)
+    check_progress(
+        q,
+        vdir,
+        {"total": 6, "annotated": 4, "skipped": 1, "unannotated": 1},
+        {
+            ADMIN: {"done": 4, "skipped": 0, "lead_time_total": 100.0, "lead_time_median": 25.0},
+            SECOND: {"done": 1, "skipped": 1, "lead_time_total": 16.0, "lead_time_median": 16.0},
+        },
+        LABELS_V2,
+    )
     assert q["summary"] == {**POINT_V2, "created_at": q["created_at"]}
     v1_created = load(out["v0001"][0])["created_at"]
     assert q["trend"] == [{**POINT_V1, "created_at": v1_created}, q["summary"]]
-    assert set(q) == {"format", "dataset", "version", "created_at", "project", "documents", "suggestions", "agreement",
-                      "progress", "summary", "trend"}
+    assert set(q) == {"format", "dataset", "version", "created_at", "project", "documents", "suggestions", "agreement", "progress", "summary", "trend"}
     # The terminal tables.
     text = " ".join(r.stdout.split())
     assert "Suggestions vs final, quality@v0002: 3 of 4 documents; 64.3% of final spans unchanged" in text
@@ -318,7 +478,7 @@ def test_html_is_self_contained_with_every_plot(reports):
 
 
 def test_project_mode_writes_nothing_into_exports(reports, ls_env, tmp_path):
-    cwd, out = reports
+    _cwd, out = reports
     r = run_cli(["report", "--project", TITLE, "--out", "rep", "--html", "pages/q.html"], env=ls_env, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pages", "rep"]

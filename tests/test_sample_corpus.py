@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -21,7 +22,7 @@ IDS = [r["id"] for r in RECORDS]
 
 def test_size_order_and_shape():
     assert len(RECORDS) >= 25
-    assert IDS == sorted(set(IDS))
+    assert sorted(set(IDS)) == IDS
     for r in RECORDS:
         assert list(r) == ["id", "text", "spans", "relations", "meta"]
         assert r["meta"] == {"source": "sample"}
@@ -41,14 +42,14 @@ def test_spans_follow_the_scheme(record):
     for s in record["spans"]:
         assert s["label"] in labels
         assert 0 <= s["start"] < s["end"] <= len(text)
-        assert s["text"] == text[s["start"]:s["end"]]
+        assert s["text"] == text[s["start"] : s["end"]]
         assert s["text"] == s["text"].strip(), f"whitespace at the edge of {s['text']!r}"
         assert "\n" not in s["text"], f"span crosses a line break: {s['text']!r}"
         assert not s["text"].lower().startswith(("the ", "a ", "an ")) or s["label"] == "CLAIM", s["text"]
         assert s["id"] == region_id(doc_hash, s["start"], s["end"], s["label"])
     for label in labels:
         same = sorted((s["start"], s["end"]) for s in record["spans"] if s["label"] == label)
-        for (_, end), (start, _) in zip(same, same[1:]):
+        for (_, end), (start, _) in itertools.pairwise(same):
             assert start >= end, f"two {label} spans overlap in {record['id']}"
 
 
@@ -74,8 +75,9 @@ def test_corpus_covers_the_hard_cases():
     assert any(any(unicodedata.combining(c) for c in t) for t in texts), "combining accent"
     assert any(b"\r\n" in p.read_bytes() for p in (SAMPLE / "articles").glob("*.txt")), "CRLF article"
     # A SOURCE that is also an ACTOR, a claim relayed to two sources, an emoji inside a span.
-    assert any({"ACTOR", "SOURCE"} <= {s["label"] for s in r["spans"] if s["start"] == x["start"] and s["end"] == x["end"]}
-               for r in RECORDS for x in r["spans"])
+    assert any(
+        {"ACTOR", "SOURCE"} <= {s["label"] for s in r["spans"] if s["start"] == x["start"] and s["end"] == x["end"]} for r in RECORDS for x in r["spans"]
+    )
     assert any(len(r["relations"]) > len({rel["head_span"] for rel in r["relations"]}) for r in RECORDS)
     assert any(any(ord(c) > 0xFFFF for c in s["text"]) for r in RECORDS for s in r["spans"])
 

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from labeling.quality.evaluate import evaluate
 from labeling.ingest import read_documents
 from labeling.preannotate.run import build_pipeline, preannotate, write_tasks
+from labeling.quality.evaluate import evaluate
+from labeling.scheme import default_scheme
 from labeling.studio.projects import ensure_project
 from labeling.studio.push import read_tasks
-from labeling.scheme import default_scheme
 
 from .conftest import REPO
 

@@ -19,6 +19,7 @@ Deterministic: the same sources always give byte-identical output.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
@@ -45,9 +46,9 @@ def parse(marked: str, where: str) -> tuple[str, list[dict]]:
     while i < len(marked):
         if marked.startswith("[[", i):
             bar = marked.find("|", i)
-            m = HEADER.fullmatch(marked[i + 2:bar]) if bar > 0 else None
+            m = HEADER.fullmatch(marked[i + 2 : bar]) if bar > 0 else None
             if not m:
-                raise MarkupError(f"{where}: bad marker header at {marked[i:i + 40]!r}")
+                raise MarkupError(f"{where}: bad marker header at {marked[i : i + 40]!r}")
             labels, name, targets = m.groups()
             open_.append({"labels": labels.split("+"), "name": name, "targets": (targets or "").split(",") if targets else [], "start": length})
             i = bar + 1
@@ -83,7 +84,7 @@ def build_record(doc_id: str, marked: str, where: str) -> tuple[dict, str]:
     spans: list[dict] = []
     by_name: dict[str, dict[str, str]] = {}  # region name -> label -> span id
     for r in regions:
-        chunk = text[r["start"]:r["end"]]
+        chunk = text[r["start"] : r["end"]]
         if not chunk or chunk != chunk.strip():
             raise MarkupError(f"{where}: span {chunk!r} is empty or starts/ends on whitespace")
         ids = {}
@@ -100,7 +101,7 @@ def build_record(doc_id: str, marked: str, where: str) -> tuple[dict, str]:
     for r in regions:
         is_head = relation.head in r["labels"]
         if is_head and not r["targets"]:
-            raise MarkupError(f"{where}: {relation.head} {text[r['start']:r['end']][:40]!r} has no '>source'")
+            raise MarkupError(f"{where}: {relation.head} {text[r['start'] : r['end']][:40]!r} has no '>source'")
         if r["targets"] and not is_head:
             raise MarkupError(f"{where}: only a {relation.head} may point at a {relation.child}")
         for target in r["targets"]:
@@ -119,7 +120,7 @@ def build_record(doc_id: str, marked: str, where: str) -> tuple[dict, str]:
     for s in spans:
         by_label.setdefault(s["label"], []).append(s)
     for label, group in by_label.items():
-        for a, b in zip(group, group[1:]):
+        for a, b in itertools.pairwise(group):
             if b["start"] < a["end"]:
                 raise MarkupError(f"{where}: two {label} spans overlap: {a['text']!r} / {b['text']!r}")
     relations.sort(key=lambda item: (item[1], start_of[item[0]["child_span"]]))

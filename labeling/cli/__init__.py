@@ -19,7 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import server, demo, preannotate, evaluate, push, pull, datasets, report  # noqa: E402
+from . import datasets, demo, evaluate, preannotate, pull, push, report, server
 
 for _module in (server, demo, preannotate, push, pull, datasets, evaluate, report):
     _module.register(app)

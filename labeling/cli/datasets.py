@@ -42,10 +42,13 @@ def show_cli(ref: str = typer.Argument(..., metavar="NAME[@vN]"), exports_dir: P
     vdir = resolve(exports_dir, ref)
     m = read_manifest(vdir)
     out.print(f"{vdir}  ({m['version']}, parent {m['parent'] or 'none'}, created {m['created_at']})")
-    out.print(f"Label Studio {m['label_studio']['version']} at {m['label_studio']['url']}, project {m['project']['id']} "
-              f"{m['project']['title']!r}, export {m['export_id']}, policy {m['policy']}")
-    out.print(f"Scheme {m['scheme']['name']} v{m['scheme']['version']} ({m['scheme']['digest'][:12]}), "
-              f"model versions: {', '.join(m['model_versions']) or 'none'}")
+    out.print(
+        f"Label Studio {m['label_studio']['version']} at {m['label_studio']['url']}, project {m['project']['id']} "
+        f"{m['project']['title']!r}, export {m['export_id']}, policy {m['policy']}"
+    )
+    out.print(
+        f"Scheme {m['scheme']['name']} v{m['scheme']['version']} ({m['scheme']['digest'][:12]}), model versions: {', '.join(m['model_versions']) or 'none'}"
+    )
     for split in ("train", "dev", "test"):
         n = m["counts"]["documents"][split]
         labels = ", ".join(f"{k} {v}" for k, v in sorted(m["counts"]["labels"][split].items()))
@@ -105,14 +108,13 @@ def export_spacy_cli(
 
         labeling export-spacy conflict@v2 -o corpus/
     """
-    from ..datasets.store import resolve
     from ..datasets.docbin import export_spacy
+    from ..datasets.store import resolve
 
     r = export_spacy(resolve(exports_dir, ref), output)
     for split, path in r.files.items():
         out.print(f"Wrote {path} ({r.docs[split]} docs)")
-    out.print(f"{r.spans} spans in doc.spans['sc'], {r.ents} entities in doc.ents "
-              f"({r.left_out_of_ents} overlapping ACTOR/WEAPON spans left out of ents).")
+    out.print(f"{r.spans} spans in doc.spans['sc'], {r.ents} entities in doc.ents ({r.left_out_of_ents} overlapping ACTOR/WEAPON spans left out of ents).")
     if r.skipped_misaligned:
         console.print(f"[yellow]{r.skipped_misaligned} span(s) not on token boundaries left out.[/]")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -11,9 +10,9 @@ from ._common import console, out
 
 
 def demo_cli(
-    port: Optional[int] = typer.Option(None, "--port", "-p", help="Port for the local Label Studio (default 8080)."),
+    port: int | None = typer.Option(None, "--port", "-p", help="Port for the local Label Studio (default 8080)."),
     project: str = typer.Option("Conflict news (demo)", "--project", help="Project title."),
-    articles: Optional[Path] = typer.Option(None, help="Directory of .txt articles (default: the bundled sample corpus)."),
+    articles: Path | None = typer.Option(None, help="Directory of .txt articles (default: the bundled sample corpus)."),
 ) -> None:
     """Start the local Label Studio, pre-annotate the sample corpus and push it into a project. Safe to re-run.
 

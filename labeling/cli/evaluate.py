@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 def evaluate_cli(
     pred: Path = typer.Argument(..., metavar="PRED", help="Predictions: dataset JSONL or Label Studio tasks JSONL."),
     gold: Path = typer.Option(..., "--gold", "-g", metavar="GOLD", help="Gold annotations: dataset JSONL or Label Studio tasks JSONL."),
-    model_version: Optional[str] = typer.Option(None, "--model-version", "-m", help="Score this prediction of each task (default: the last one)."),
-    json_path: Optional[Path] = typer.Option(None, "--json", help="Also write the numbers to this JSON file."),
+    model_version: str | None = typer.Option(None, "--model-version", "-m", help="Score this prediction of each task (default: the last one)."),
+    json_path: Path | None = typer.Option(None, "--json", help="Also write the numbers to this JSON file."),
 ) -> None:
     """Score predictions against gold: precision, recall and F1 per label, exact and overlap match.
 
@@ -41,7 +41,7 @@ def evaluate_cli(
         console.print(f"Wrote {json_path}")
 
 
-def _table(scores: "Scores", documents: int) -> "Table":
+def _table(scores: Scores, documents: int) -> Table:
     from rich.table import Table
 
     table = Table(title=f"Scores over {documents} document(s)", title_justify="left")
@@ -51,7 +51,7 @@ def _table(scores: "Scores", documents: int) -> "Table":
             table.add_column(f"{mode} {name}" if name == "P" else name, justify="right")
     table.add_column("Gold", justify="right")
 
-    def row(name: str, exact: "PRF", overlap: "PRF", style: str | None = None) -> None:
+    def row(name: str, exact: PRF, overlap: PRF, style: str | None = None) -> None:
         cells = [f"{v:.3f}" for prf in (exact, overlap) for v in (prf.precision, prf.recall, prf.f1)]
         table.add_row(name, *cells, str(exact.support), style=style)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional
 
 import typer
 
@@ -11,9 +11,9 @@ from ._common import console, out
 
 
 def preannotate_cli(
-    inputs: List[Path] = typer.Argument(..., help="Files (.txt, .jsonl, .csv) or directories of .txt files.", show_default=False),
+    inputs: list[Path] = typer.Argument(..., help="Files (.txt, .jsonl, .csv) or directories of .txt files.", show_default=False),
     output: Path = typer.Option(..., "--output", "-o", help="Tasks file to write (JSON Lines); replaced only on success."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Installed spaCy pipeline; default: the scheme's tokenizer pipeline."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Installed spaCy pipeline; default: the scheme's tokenizer pipeline."),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Documents per nlp.pipe batch."),
     n_process: int = typer.Option(1, "--n-process", min=1, help="Worker processes for spaCy."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Skip bad records (listed in the summary) instead of stopping."),
@@ -76,9 +76,7 @@ def _print_summary(summary, output: Path) -> None:
             out.print(f"    {location}: {reason}", soft_wrap=True)
     spans = ", ".join(f"{label} {count}" for label, count in sorted(summary.spans.items())) or "none"
     out.print(f"  spans: {spans}")
-    out.print(
-        f"  throughput: {summary.docs_per_second:.1f} docs/s, {summary.chars_per_second / 1000:.1f}k chars/s in {summary.elapsed:.1f}s"
-    )
+    out.print(f"  throughput: {summary.docs_per_second:.1f} docs/s, {summary.chars_per_second / 1000:.1f}k chars/s in {summary.elapsed:.1f}s")
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,8 +13,8 @@ SHOW_ISSUES = 20
 
 def pull_cli(
     dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset name: versions go to EXPORTS_DIR/NAME/vNNNN/."),
-    project: Optional[str] = typer.Option(None, "--project", "-p", help="Project title (exact match)."),
-    project_id: Optional[int] = typer.Option(None, "--project-id", help="Project id, instead of the title."),
+    project: str | None = typer.Option(None, "--project", "-p", help="Project title (exact match)."),
+    project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
     policy: str = typer.Option("latest", "--policy", help="Which annotation counts per task: latest, ground-truth or majority."),
     exports_dir: Path = typer.Option(Path("exports"), "--exports-dir", help="Where datasets live."),
     ratios: str = typer.Option("0.8,0.1,0.1", "--ratios", help="train,dev,test ratios for new documents."),
@@ -41,15 +40,29 @@ def pull_cli(
     status = nullcontext() if silent else console.status("Exporting from Label Studio...")
     with status as spinner:
         on_task = None if spinner is None else (lambda n: spinner.update(f"Reading the export: {n} tasks...") if n % 100 == 0 else None)
-        result = pull(studio, dataset=dataset, project=project, project_id=project_id, policy=policy,
-                      exports_dir=exports_dir, ratios=parsed, unfreeze_test=unfreeze_test, on_task=on_task)
+        result = pull(
+            studio,
+            dataset=dataset,
+            project=project,
+            project_id=project_id,
+            policy=policy,
+            exports_dir=exports_dir,
+            ratios=parsed,
+            unfreeze_test=unfreeze_test,
+            on_task=on_task,
+        )
     t = result.tasks
-    out.print(f"Tasks: {t['total']} in the project, {t['annotated']} annotated, "
-              f"{t['skipped']} skipped (only cancelled annotations), {t['unannotated']} not annotated; "
-              f"{t['skipped'] + t['unannotated']} left out.")
+    out.print(
+        f"Tasks: {t['total']} in the project, {t['annotated']} annotated, "
+        f"{t['skipped']} skipped (only cancelled annotations), {t['unannotated']} not annotated; "
+        f"{t['skipped'] + t['unannotated']} left out."
+    )
     for issue in result.issues[:SHOW_ISSUES]:
-        console.print(f"[yellow]{issue.kind}[/] ({issue.action}) task {issue.task_id} annotation {issue.annotation_id} "
-                      f"doc {escape(issue.doc_id)}: {escape(issue.detail)}", soft_wrap=True)
+        console.print(
+            f"[yellow]{issue.kind}[/] ({issue.action}) task {issue.task_id} annotation {issue.annotation_id} "
+            f"doc {escape(issue.doc_id)}: {escape(issue.detail)}",
+            soft_wrap=True,
+        )
     if len(result.issues) > SHOW_ISSUES:
         console.print(f"... and {len(result.issues) - SHOW_ISSUES} more issues (counted in the manifest).")
     if result.misaligned:

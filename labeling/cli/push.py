@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-from ._common import console, out, progress_bar
+from ._common import out, progress_bar
 
 
 def push_cli(
-    inputs: List[Path] = typer.Argument(..., help="Raw documents (.txt, .jsonl, .csv, directories) or a tasks.jsonl from `labeling preannotate`."),
-    project: Optional[str] = typer.Option(None, "--project", "-p", help="Project title (exact match); created from the scheme if missing."),
-    project_id: Optional[int] = typer.Option(None, "--project-id", help="Project id, instead of the title."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="spaCy pipeline for raw documents (default: the scheme's)."),
+    inputs: list[Path] = typer.Argument(..., help="Raw documents (.txt, .jsonl, .csv, directories) or a tasks.jsonl from `labeling preannotate`."),
+    project: str | None = typer.Option(None, "--project", "-p", help="Project title (exact match); created from the scheme if missing."),
+    project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
+    model: str | None = typer.Option(None, "--model", "-m", help="spaCy pipeline for raw documents (default: the scheme's)."),
     batch_size: int = typer.Option(64, help="spaCy batch size for raw documents."),
     n_process: int = typer.Option(1, help="spaCy processes for raw documents."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Skip bad input records (listed in the summary) instead of stopping."),
@@ -32,10 +31,10 @@ def push_cli(
     """
     from ..ingest import Summary, read_documents
     from ..preannotate.run import preannotate
-    from ..studio.projects import ensure_project
-    from ..studio.push import is_tasks_file, push_tasks, read_tasks
     from ..scheme import default_scheme
     from ..studio.client import Studio
+    from ..studio.projects import ensure_project
+    from ..studio.push import is_tasks_file, push_tasks, read_tasks
 
     from_tasks = all(is_tasks_file(p) for p in inputs)
     # A bad line in a tasks file stops the push before Label Studio is touched: one cheap pass first.
@@ -52,11 +51,15 @@ def push_cli(
     if from_tasks:
         tasks = (t for p in inputs for t in read_tasks(p))
     else:
-        docs = read_documents(inputs, text_field=text_field, id_field=id_field, skip_invalid=skip_invalid, max_chars=max_chars, split_long=split_long, summary=ingest_summary)
+        docs = read_documents(
+            inputs, text_field=text_field, id_field=id_field, skip_invalid=skip_invalid, max_chars=max_chars, split_long=split_long, summary=ingest_summary
+        )
         tasks = (a.to_task() for a in preannotate(docs, model=model, batch_size=batch_size, n_process=n_process, summary=ingest_summary))
 
     with progress_bar("Pushing", total=total, silent=silent) as advance:
-        summary = push_tasks(tasks, studio, proj.id, task_count=proj.task_count, batch_count=batch_count, batch_bytes=int(batch_mb * 1024 * 1024), on_progress=advance)
+        summary = push_tasks(
+            tasks, studio, proj.id, task_count=proj.task_count, batch_count=batch_count, batch_bytes=int(batch_mb * 1024 * 1024), on_progress=advance
+        )
 
     out.print(f"Project {proj.title!r} (id {proj.id}) at {studio.url}")
     out.print(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -16,13 +16,15 @@ if TYPE_CHECKING:
 
 
 def report_cli(
-    ref: Optional[str] = typer.Argument(None, metavar="NAME[@vN]", help="Dataset version (NAME alone: the latest)."),
-    project: Optional[str] = typer.Option(None, "--project", "-p", help="Report on a project instead: pulled into a temporary directory."),
-    project_id: Optional[int] = typer.Option(None, "--project-id", help="Project id, instead of the title."),
+    ref: str | None = typer.Argument(None, metavar="NAME[@vN]", help="Dataset version (NAME alone: the latest)."),
+    project: str | None = typer.Option(None, "--project", "-p", help="Report on a project instead: pulled into a temporary directory."),
+    project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
     policy: str = typer.Option("latest", "--policy", help="With --project: which annotation counts per task (as in `labeling pull`)."),
     exports_dir: Path = typer.Option(Path("exports"), "--exports-dir", help="Where datasets live."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="Directory for quality.json and report.html (default: the version folder; with --project: the current directory)."),
-    html: Optional[Path] = typer.Option(None, "--html", help="Write the HTML report here instead."),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help="Directory for quality.json and report.html (default: the version folder; with --project: the current directory)."
+    ),
+    html: Path | None = typer.Option(None, "--html", help="Write the HTML report here instead."),
 ) -> None:
     """How much annotators changed the suggestions, whether they agree, and progress.
 
@@ -51,7 +53,7 @@ def report_cli(
     out.print(f"Wrote {result.json_path} and {result.html_path}")
 
 
-def _tables(q: "Quality") -> list["Table"]:
+def _tables(q: Quality) -> list[Table]:
     from rich.table import Table
 
     from ..quality.metrics import EDIT_KINDS
@@ -59,14 +61,12 @@ def _tables(q: "Quality") -> list["Table"]:
     where = f"{q.dataset}@{q.version}" if q.dataset else f"project {(q.project or {}).get('title')!r}"
     d, s = q.documents, q.suggestions
     share = "-" if s.unchanged_share is None else f"{100 * s.unchanged_share:.1f}%"
-    f1 = Table(title=f"Suggestions vs final, {where}: {d['with_suggestion']} of {d['total']} documents; {share} of final spans unchanged",
-               title_justify="left")
+    f1 = Table(title=f"Suggestions vs final, {where}: {d['with_suggestion']} of {d['total']} documents; {share} of final spans unchanged", title_justify="left")
     for col in ("model_version / label", "Exact P", "R", "F1", "Overlap P", "R", "F1", "Final", *EDIT_KINDS):
         f1.add_column(col, justify="left" if col.startswith("model") else "right")
     for mv, sq in [("all", s), *q.by_model_version.items()]:
         sc = sq.scores
-        f1.add_row(mv, *_prf(sc.micro("exact")), *_prf(sc.micro("overlap")), str(sc.micro("exact").support),
-                   *map(str, sq.edit_totals().values()), style="bold")
+        f1.add_row(mv, *_prf(sc.micro("exact")), *_prf(sc.micro("overlap")), str(sc.micro("exact").support), *map(str, sq.edit_totals().values()), style="bold")
         for label, exact in sc.span_exact.items():
             edits = sq.edits.get(label, dict.fromkeys(EDIT_KINDS, 0))
             f1.add_row(f"  {label}", *_prf(exact), *_prf(sc.span_overlap[label]), str(exact.support), *map(str, edits.values()))
@@ -85,8 +85,10 @@ def _tables(q: "Quality") -> list["Table"]:
         tables.append(ag)
 
     t = q.progress.get("tasks", {})
-    pr = Table(title=f"Progress: {t.get('total')} tasks, {t.get('annotated')} annotated, {t.get('skipped')} skipped, "
-                     f"{t.get('unannotated')} not annotated", title_justify="left")
+    pr = Table(
+        title=f"Progress: {t.get('total')} tasks, {t.get('annotated')} annotated, {t.get('skipped')} skipped, {t.get('unannotated')} not annotated",
+        title_justify="left",
+    )
     for col in ("Annotator", "Done", "Skipped", "Median lead time (s)"):
         pr.add_column(col, justify="left" if col == "Annotator" else "right")
     for name, row in q.progress.get("annotators", {}).items():

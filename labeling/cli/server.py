@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,8 +15,8 @@ HomeOpt = typer.Option(None, "--home", help="State directory (default: .labeling
 
 @server_app.command("start")
 def start_cli(
-    port: Optional[int] = typer.Option(None, "--port", "-p", help="Port on 127.0.0.1 (default 8080, or the port used last time)."),
-    home: Optional[Path] = HomeOpt,
+    port: int | None = typer.Option(None, "--port", "-p", help="Port on 127.0.0.1 (default 8080, or the port used last time)."),
+    home: Path | None = HomeOpt,
     timeout: float = typer.Option(300, help="Seconds to wait for the server to answer."),
 ) -> None:
     """Start Label Studio in the background and wait until it answers.
@@ -41,7 +40,7 @@ def start_cli(
 
 
 @server_app.command("stop")
-def stop_cli(home: Optional[Path] = HomeOpt) -> None:
+def stop_cli(home: Path | None = HomeOpt) -> None:
     """Stop the Label Studio that `labeling server start` started here (and nothing else).
 
     Example: labeling server stop
@@ -55,7 +54,7 @@ def stop_cli(home: Optional[Path] = HomeOpt) -> None:
 
 
 @server_app.command("status")
-def status_cli(home: Optional[Path] = HomeOpt) -> None:
+def status_cli(home: Path | None = HomeOpt) -> None:
     """Tell whether the embedded Label Studio runs, where, and which version. Exit code 1 when stopped.
 
     Example: labeling server status
@@ -71,7 +70,7 @@ def status_cli(home: Optional[Path] = HomeOpt) -> None:
 
 
 @server_app.command("login")
-def login_cli(home: Optional[Path] = HomeOpt) -> None:
+def login_cli(home: Path | None = HomeOpt) -> None:
     """Show the embedded server's URL, login email and password (only when you ask for them).
 
     Example: labeling server login

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .store import Diff
 from ..scheme import Scheme
 from .splits import SPLITS
+from .store import Diff
 
 _LIST_MAX = 200
 
@@ -28,8 +28,10 @@ def changes_md(name: str, version: str, parent: str | None, diff: Diff, manifest
     lines += ["## Span counts per label", "", "| Label | Before | After | Delta |", "|---|---:|---:|---:|"]
     for label, (before, after) in diff.label_deltas.items():
         lines.append(f"| {label} | {before} | {after} | {after - before:+d} |")
-    for key, title in (("held_out", "Held out (near-duplicates of frozen test documents)"),
-                       ("carried_over", "Carried over from the parent's frozen test split (missing from the export)")):
+    for key, title in (
+        ("held_out", "Held out (near-duplicates of frozen test documents)"),
+        ("carried_over", "Carried over from the parent's frozen test split (missing from the export)"),
+    ):
         if manifest.get(key):
             lines += ["", f"## {title} ({len(manifest[key])})", "", _ids(manifest[key])]
     return "\n".join(lines) + "\n"
@@ -63,8 +65,13 @@ def readme_md(name: str, manifest: dict[str, Any], scheme: Scheme) -> str:
         lines.append(f"- **{label.name}**: {label.description}")
     for rel in scheme.relations:
         lines.append(f"- relation **{rel.name}** ({rel.head} -> {rel.child}): {rel.description}")
-    lines += ["", "## Counts", "", "| Split | Documents | " + " | ".join(scheme.label_names) + " | Relations |",
-              "|---|---:|" + "---:|" * (len(scheme.label_names) + 1)]
+    lines += [
+        "",
+        "## Counts",
+        "",
+        "| Split | Documents | " + " | ".join(scheme.label_names) + " | Relations |",
+        "|---|---:|" + "---:|" * (len(scheme.label_names) + 1),
+    ]
     for split in SPLITS:
         per = counts["labels"].get(split, {})
         cells = [str(per.get(l, 0)) for l in scheme.label_names]

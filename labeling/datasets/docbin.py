@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .store import iter_records, read_manifest
 from .splits import SPLITS
+from .store import iter_records, read_manifest
 
 ENT_LABELS = ("ACTOR", "WEAPON")
 SPANS_KEY = "sc"

@@ -16,9 +16,10 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import DatasetError
 from .splits import SPLITS
@@ -74,7 +75,9 @@ def read_manifest(version_dir: Path) -> dict[str, Any]:
     try:
         return json.loads((version_dir / "manifest.json").read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError) as exc:
-        raise DatasetError(f"{version_dir / 'manifest.json'}: missing or not JSON ({exc.__class__.__name__}).", "The version is damaged; restore it from a backup.")
+        raise DatasetError(
+            f"{version_dir / 'manifest.json'}: missing or not JSON ({exc.__class__.__name__}).", "The version is damaged; restore it from a backup."
+        ) from None
 
 
 def iter_records(version_dir: Path, split: str) -> Iterator[dict[str, Any]]:
@@ -111,7 +114,7 @@ def clean_stale_temp_dirs(dataset_dir: Path) -> list[str]:
     for p in dataset_dir.iterdir():
         if not p.name.startswith(TMP_PREFIX):
             continue
-        pid = p.name[len(TMP_PREFIX):].split("-", 1)[0]
+        pid = p.name[len(TMP_PREFIX) :].split("-", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
             continue  # another pull at work
         shutil.rmtree(p, ignore_errors=True)

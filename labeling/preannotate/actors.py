@@ -24,7 +24,9 @@ SCORE_AGENT = 0.7  # a country or building acting: depends on the parse
 SCORE_TARGET = 0.6  # a country as object of a verb: a participant more often than a place
 _AGENT_DEPS = frozenset({"nsubj"})
 # Objects of these are places ("fled toward Goma"), whatever NER called them.
-_PLACE_PREPS = frozenset({"in", "near", "to", "toward", "towards", "into", "outside", "inside", "across", "around", "over", "at", "from", "through", "along", "within", "of", "on"})
+_PLACE_PREPS = frozenset(
+    {"in", "near", "to", "toward", "towards", "into", "outside", "inside", "across", "around", "over", "at", "from", "through", "along", "within", "of", "on"}
+)
 
 
 def actor_regions(ents, cues: Cues, weapons: list[Region]) -> list[Region]:

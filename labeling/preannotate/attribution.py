@@ -156,7 +156,7 @@ def _clauses(comp: Token, cues: Cues) -> list[tuple[int, int]]:
             if that:
                 extra.append((c.left_edge.i, c.right_edge.i + 1))
             break
-    return [_cut_relays(comp.doc, lo, hi, cues)] + extra
+    return [_cut_relays(comp.doc, lo, hi, cues), *extra]
 
 
 def _cut_relays(doc: Doc, lo: int, hi: int, cues: Cues) -> tuple[int, int]:
@@ -252,7 +252,10 @@ def _relayed_clause(relay: Token, host: Token) -> Attribution | None:
     lo, hi = relay.left_edge.i, relay.right_edge.i + 1
     left = (host.left_edge.i, lo)
     right = (hi, host.right_edge.i + 1)
-    words = lambda r: sum(not doc[k].is_punct for k in range(*r)) if r[0] < r[1] else 0
+
+    def words(r):
+        return sum(not doc[k].is_punct for k in range(*r)) if r[0] < r[1] else 0
+
     i, j = left if words(left) >= words(right) else right
     if words((i, j)) < 3:
         return None

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy
-
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -34,7 +33,7 @@ if not Doc.has_extension(EXTENSION):
 
 
 @Language.factory("conflict_annotator", default_config={"cues": {}})
-def make_conflict_annotator(nlp: Language, name: str, cues: dict[str, Any]) -> "ConflictAnnotator":
+def make_conflict_annotator(nlp: Language, name: str, cues: dict[str, Any]) -> ConflictAnnotator:
     return ConflictAnnotator(name, cues)
 
 

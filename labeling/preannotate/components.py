@@ -9,4 +9,4 @@ from .component import COMPONENT_VERSION, EXTENSION, ConflictAnnotator
 from .cues import Cues, parse_cues
 from .weapons import PARTS_KEY
 
-__all__ = ["COMPONENT_VERSION", "EXTENSION", "ConflictAnnotator", "Cues", "parse_cues", "PARTS_KEY"]
+__all__ = ["COMPONENT_VERSION", "EXTENSION", "PARTS_KEY", "ConflictAnnotator", "Cues", "parse_cues"]

@@ -28,12 +28,12 @@ class Cues:
     media_suffixes: frozenset[str]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Cues":
+    def from_dict(cls, data: dict[str, Any]) -> Cues:
         def words(section: str, key: str, lower: bool = True) -> frozenset[str]:
             try:
                 values = data[section][key]
             except KeyError:
-                raise ConfigError(f"cues.toml: missing [{section}] {key}", "Compare with configs/cues.toml in the repository.")
+                raise ConfigError(f"cues.toml: missing [{section}] {key}", "Compare with configs/cues.toml in the repository.") from None
             return frozenset(v.lower() if lower else v for v in values)
 
         media = frozenset(_strip_the(m.lower()) for m in words("media", "outlets"))
@@ -83,4 +83,4 @@ def parse_cues(raw: bytes, where: str = "cues.toml") -> dict[str, Any]:
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{where}: not valid TOML: {exc}", "Fix the syntax error in the cue file.")
+        raise ConfigError(f"{where}: not valid TOML: {exc}", "Fix the syntax error in the cue file.") from None

@@ -6,14 +6,39 @@ span never starts or ends on whitespace (token boundaries never do).
 
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+import re
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from spacy.tokens import Doc, Span, Token
 
-import re
-
 # Left out at the start of every ACTOR/SOURCE span (guidelines: determiners and quantifiers).
-ARTICLES = frozenset({"the", "a", "an", "this", "these", "those", "its", "our", "their", "his", "her", "my", "your", "one", "two", "three", "four", "five", "several", "some", "many", "both"})
+ARTICLES = frozenset(
+    {
+        "the",
+        "a",
+        "an",
+        "this",
+        "these",
+        "those",
+        "its",
+        "our",
+        "their",
+        "his",
+        "her",
+        "my",
+        "your",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "several",
+        "some",
+        "many",
+        "both",
+    }
+)
 # "KYIV, March 4 - " and live-blog "09:12 – ": spans never start inside or run across them.
 DATELINE = re.compile(
     r"(?m)^(?:[A-ZÀ-Þ][A-ZÀ-Þ .'’/-]+(?:,[ \t]*[A-Z][\w .'’-]*?)*,[ \t]*"
@@ -51,6 +76,7 @@ def trim(doc: Doc, i: int, j: int, *, articles: bool = True, marks: bool = False
     Quotation marks are dropped only in pairs or when unbalanced, so a claim
     never ends up with half of a quoted phrase's marks.
     """
+
     def droppable(t, leading: bool) -> bool:
         if t.is_space or (t.is_punct and t.text not in QUOTE_MARKS):
             return True
@@ -79,9 +105,7 @@ def trim(doc: Doc, i: int, j: int, *, articles: bool = True, marks: bool = False
             return i, j
 
 
-def region(
-    doc: Doc, i: int, j: int, label: str, score: float, rule: str, *, articles: bool = True, marks: bool = False, keep: str = "last"
-) -> Region | None:
+def region(doc: Doc, i: int, j: int, label: str, score: float, rule: str, *, articles: bool = True, marks: bool = False, keep: str = "last") -> Region | None:
     """A region over tokens [i, j), trimmed; if a line break or dateline falls inside, only the `keep` side stays."""
     i, j = trim(doc, i, j, articles=articles, marks=marks)
     if i >= j:

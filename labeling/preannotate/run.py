@@ -39,13 +39,14 @@ scheme digest, COMPONENT_VERSION). Same inputs and config give byte-identical ta
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-from collections import deque
 import json
+import multiprocessing
 import os
 import time
+from collections import deque
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from ..errors import ConfigError, LabelingError
 from ..ingest import Summary
@@ -83,7 +84,9 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
     try:
         nlp = spacy.load(model)
     except OSError as exc:
-        raise ConfigError(f"spaCy pipeline {model!r} could not be loaded: {exc}", f"Install it (pip install {model}) or pass --model with an installed pipeline.")
+        raise ConfigError(
+            f"spaCy pipeline {model!r} could not be loaded: {exc}", f"Install it (pip install {model}) or pass --model with an installed pipeline."
+        ) from None
     for needed in ("parser", "ner"):
         if needed not in nlp.pipe_names:
             raise ConfigError(f"spaCy pipeline {model!r} has no {needed}", "Use a pipeline with a parser and an entity recognizer.")
@@ -95,7 +98,7 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
         with nlp.select_pipes(enable=[]):
             ruler.add_patterns(patterns)
     except ValueError as exc:
-        raise ConfigError(f"{configs / 'weapons.jsonl'}: invalid pattern: {exc}", "Check the pattern against spaCy's Matcher syntax.")
+        raise ConfigError(f"{configs / 'weapons.jsonl'}: invalid pattern: {exc}", "Check the pattern against spaCy's Matcher syntax.") from None
     cues = conflict_nlp.parse_cues(cues_raw, str(configs / "cues.toml"))
     conflict_nlp.Cues.from_dict(cues)  # fail here, with a ConfigError, not inside a worker
     nlp.add_pipe("conflict_annotator", config={"cues": cues})
@@ -119,7 +122,7 @@ def pipeline_version(nlp) -> str:
     try:
         return nlp.meta[_META_KEY]
     except KeyError:
-        raise ConfigError("this spaCy pipeline was not made by build_pipeline", "Call labeling.preannotate.run.build_pipeline().")
+        raise ConfigError("this spaCy pipeline was not made by build_pipeline", "Call labeling.preannotate.run.build_pipeline().") from None
 
 
 def preannotate(
@@ -194,12 +197,9 @@ def to_annotated(doc: Document, found: dict[str, Any] | None, version: str) -> A
     """Our component's plain output as records with deterministic region ids."""
     found = found or {"regions": [], "relations": []}
     spans = [
-        Span(start, end, label, doc.text[start:end], region_id(doc.hash, start, end, label), score)
-        for start, end, label, score, _rule in found["regions"]
+        Span(start, end, label, doc.text[start:end], region_id(doc.hash, start, end, label), score) for start, end, label, score, _rule in found["regions"]
     ]
-    relations = [
-        Relation(spans[c].id, spans[s].id, RELATION, min(spans[c].score, spans[s].score)) for c, s in found["relations"]
-    ]
+    relations = [Relation(spans[c].id, spans[s].id, RELATION, min(spans[c].score, spans[s].score)) for c, s in found["relations"]]
     score = min((s.score for s in spans), default=NO_REGION_SCORE)
     return Annotated(doc=doc, spans=spans, relations=relations, model_version=version, score=score)
 
@@ -238,7 +238,7 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: not found", "Set LABELING_CONFIGS to the directory holding weapons.jsonl and cues.toml.")
+        raise ConfigError(f"{path}: not found", "Set LABELING_CONFIGS to the directory holding weapons.jsonl and cues.toml.") from None
 
 
 def _patterns(raw: bytes, path: Path) -> list[dict[str, Any]]:
@@ -249,5 +249,5 @@ def _patterns(raw: bytes, path: Path) -> list[dict[str, Any]]:
         try:
             patterns.append(json.loads(line))
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"{path}:{n}: not valid JSON: {exc.msg}", "Fix the pattern line.")
+            raise ConfigError(f"{path}:{n}: not valid JSON: {exc.msg}", "Fix the pattern line.") from None
     return patterns

@@ -36,7 +36,7 @@ SCORE_NAMED = 0.7  # a model name or shape next to a head noun, no type noun
 
 
 def weapon_regions(doc: Doc, ents) -> list[Region]:
-    parts = doc.spans[PARTS_KEY] if PARTS_KEY in doc.spans else []
+    parts = doc.spans.get(PARTS_KEY, [])
     vetoes = [(p.start, p.end) for p in parts if p.label_ == "NOT"]
     inside_name = [(e.start, e.end) for e in ents if e.label_ in _NAME_ENTS]
     candidates = []
@@ -56,7 +56,7 @@ def weapon_regions(doc: Doc, ents) -> list[Region]:
     chosen.sort()
     out: list[Region] = []
     chunk: list[tuple[int, int, str]] = []
-    for part in chosen + [(-1, -1, "")]:
+    for part in [*chosen, (-1, -1, "")]:
         if chunk and part[0] == chunk[-1][1]:
             chunk.append(part)
             continue

@@ -27,8 +27,9 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from ..records import Relation, Span, content_hash
 
@@ -87,8 +88,7 @@ def span_dicts(spans: list[Span]) -> list[dict[str, Any]]:
 
 
 def relation_dicts(relations: list[Relation]) -> list[dict[str, Any]]:
-    return [{"head_span": r.head, "child_span": r.child, "label": r.label}
-            for r in sorted(relations, key=lambda r: (r.head, r.child, r.label))]
+    return [{"head_span": r.head, "child_span": r.child, "label": r.label} for r in sorted(relations, key=lambda r: (r.head, r.child, r.label))]
 
 
 def _order(s: Span) -> tuple:
@@ -107,8 +107,15 @@ def task_hash(input_hash: str, spans: list[Span], relations: list[Relation]) -> 
 
 
 def build_record(
-    doc_id: str, text: str, tokens: list[dict[str, Any]], spans: list[Span], relations: list[Relation], *,
-    meta: dict[str, Any], suggestion: dict[str, Any] | None = None, annotations: list[dict[str, Any]] | None = None,
+    doc_id: str,
+    text: str,
+    tokens: list[dict[str, Any]],
+    spans: list[Span],
+    relations: list[Relation],
+    *,
+    meta: dict[str, Any],
+    suggestion: dict[str, Any] | None = None,
+    annotations: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The record for validated spans and relations (see the module docstring)."""
     align = Alignment(tokens)
@@ -118,8 +125,7 @@ def build_record(
         if not align.aligned(s.start, s.end):
             misaligned.append(s.id)
         token_end[s.id] = last
-        out_spans.append({"id": s.id, "start": s.start, "end": s.end, "label": s.label, "text": s.text,
-                          "token_start": first, "token_end": last})
+        out_spans.append({"id": s.id, "start": s.start, "end": s.end, "label": s.label, "text": s.text, "token_start": first, "token_end": last})
     rels = [{**r, "head": token_end[r["head_span"]], "child": token_end[r["child_span"]]} for r in relation_dicts(relations)]
     input_hash = content_hash(text)
     return {

@@ -26,10 +26,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import policy as policies
-from .build import relation_dicts, span_dicts
 from ..records import Relation, Span, content_hash, normalise
 from ..scheme import Scheme
+from . import policy as policies
+from .build import relation_dicts, span_dicts
 from .validate import Issue, validate
 
 
@@ -65,8 +65,9 @@ def _renormalise(raw: str, result: list[dict[str, Any]]) -> list[dict[str, Any]]
     return out
 
 
-def _suggestion(annotation: dict[str, Any], text: str, input_hash: str, scheme: Scheme, task_id: int, doc_id: str,
-                predictions: list[Any] = ()) -> dict[str, Any] | None:
+def _suggestion(
+    annotation: dict[str, Any], text: str, input_hash: str, scheme: Scheme, task_id: int, doc_id: str, predictions: list[Any] = ()
+) -> dict[str, Any] | None:
     # The annotation's own `prediction` copy is the one of the project's model_version at the
     # time it was saved; `parent_prediction` names the one the annotator actually started
     # from, so look that up among the task's (fully exported) predictions first.
@@ -82,8 +83,13 @@ def _suggestion(annotation: dict[str, Any], text: str, input_hash: str, scheme: 
     # Pre-annotations are the toolkit's own output: their problems are not annotators' and are not reported.
     spans, rels, _ = validate(text, input_hash, pred.get("result") or [], scheme, task_id=task_id, annotation_id=None, doc_id=doc_id)
     region_ids = sorted({str(i.get("id")) for i in pred.get("result") or [] if i.get("type") == "labels"})
-    return {"model_version": pred.get("model_version"), "prediction_id": pred["id"],
-            "spans": span_dicts(spans), "relations": relation_dicts(rels), "region_ids": region_ids}
+    return {
+        "model_version": pred.get("model_version"),
+        "prediction_id": pred["id"],
+        "spans": span_dicts(spans),
+        "relations": relation_dicts(rels),
+        "region_ids": region_ids,
+    }
 
 
 def _regions(result: list[dict[str, Any]], suggestion: dict[str, Any] | None) -> dict[str, int | None]:
@@ -150,10 +156,19 @@ def from_task(task: dict[str, Any], *, scheme: Scheme, policy: str, project_id: 
         for a in sorted(annotations, key=lambda a: a["id"]):
             who = a.get("completed_by")
             who = who.get("id") if isinstance(who, dict) else who
-            each.append({"annotation_id": a["id"], "annotator": users.get(who, str(who)), "annotator_id": who,
-                         "created_at": a.get("created_at"), "updated_at": a.get("updated_at"), "lead_time": a.get("lead_time"),
-                         "ground_truth": bool(a.get("ground_truth")),
-                         "spans": span_dicts(versions[a["id"]][0]), "relations": relation_dicts(versions[a["id"]][1])})
+            each.append(
+                {
+                    "annotation_id": a["id"],
+                    "annotator": users.get(who, str(who)),
+                    "annotator_id": who,
+                    "created_at": a.get("created_at"),
+                    "updated_at": a.get("updated_at"),
+                    "lead_time": a.get("lead_time"),
+                    "ground_truth": bool(a.get("ground_truth")),
+                    "spans": span_dicts(versions[a["id"]][0]),
+                    "relations": relation_dicts(versions[a["id"]][1]),
+                }
+            )
     return Pending(doc_id, task_id, text, spans, rels, meta, suggestion, each), issues
 
 

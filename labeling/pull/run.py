@@ -13,26 +13,26 @@ The same export with the same options gives byte-identical split files.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import ijson
 
 from .. import __version__
 from ..datasets.card import changes_md, readme_md
-from .build import build_record, dumps, load_tokenizer, tokenize
-from ..datasets.store import (check_name, clean_stale_temp_dirs, commit_version, diff_summaries, iter_records, label_counts,
-                       new_temp_dir, same_content, versions)
+from ..datasets.splits import SPLITS, Doc, assign, signatures
+from ..datasets.store import check_name, clean_stale_temp_dirs, commit_version, diff_summaries, iter_records, label_counts, new_temp_dir, same_content, versions
 from ..errors import DatasetError, NothingToPull, ProjectNotFound
+from ..scheme import Scheme, default_scheme
+from ..studio.client import Studio, public_url
+from ..studio.projects import not_found_message
+from .build import build_record, dumps, load_tokenizer, tokenize
 from .export import Pending, Progress, from_task
 from .policy import POLICIES
-from ..studio.projects import not_found_message
-from ..scheme import Scheme, default_scheme
-from ..datasets.splits import SPLITS, Doc, assign, signatures
-from ..studio.client import Studio, public_url
 from .validate import Issue
 
 BATCH = 256
@@ -80,9 +80,19 @@ def iter_export(path: Path) -> Iterator[dict[str, Any]]:
         yield from ijson.items(fh, "item", use_float=True)
 
 
-def pull(studio: Studio, *, dataset: str, project: str | None = None, project_id: int | None = None, policy: str = "latest",
-         exports_dir: Path = Path("exports"), ratios: tuple[float, float, float] = (0.8, 0.1, 0.1), unfreeze_test: bool = False,
-         scheme: Scheme | None = None, on_task: Callable[[int], None] | None = None) -> PullResult:
+def pull(
+    studio: Studio,
+    *,
+    dataset: str,
+    project: str | None = None,
+    project_id: int | None = None,
+    policy: str = "latest",
+    exports_dir: Path = Path("exports"),
+    ratios: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    unfreeze_test: bool = False,
+    scheme: Scheme | None = None,
+    on_task: Callable[[int], None] | None = None,
+) -> PullResult:
     """Export a project and write its annotations as the next version of `dataset` (see the module docstring)."""
     if policy not in POLICIES:
         raise DatasetError(f"Unknown policy {policy!r}.", f"Use one of: {', '.join(POLICIES)}.")
@@ -96,8 +106,20 @@ def pull(studio: Studio, *, dataset: str, project: str | None = None, project_id
             tokenizer = pool.submit(load_tokenizer, scheme.tokenizer)  # loads while Label Studio builds the export
             export_id = studio.create_export(proj.id)
             studio.download_export(proj.id, export_id, tmp / "export.json")
-            return _build(studio, proj, scheme, tmp, ddir, tokenizer.result(), dataset=dataset, export_id=export_id,
-                          policy=policy, ratios=ratios, unfreeze_test=unfreeze_test, on_task=on_task)
+            return _build(
+                studio,
+                proj,
+                scheme,
+                tmp,
+                ddir,
+                tokenizer.result(),
+                dataset=dataset,
+                export_id=export_id,
+                policy=policy,
+                ratios=ratios,
+                unfreeze_test=unfreeze_test,
+                on_task=on_task,
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -115,16 +137,23 @@ def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, e
         def flush(batch: list[Pending]) -> None:
             sigs = signatures([p.text for p in batch])
             for p, tokens, sig in zip(batch, tokenize(tokenizer, (p.text for p in batch)), sigs):
-                rec = build_record(p.doc_id, p.text, tokens, p.spans, p.relations, meta=p.meta,
-                                   suggestion=p.suggestion, annotations=p.annotations)
+                rec = build_record(p.doc_id, p.text, tokens, p.spans, p.relations, meta=p.meta, suggestion=p.suggestion, annotations=p.annotations)
                 misaligned.extend((p.doc_id, sid) for sid in rec["misaligned"])
                 if rec["meta"]["model_version"]:
                     model_versions.add(rec["meta"]["model_version"])
                 line = (dumps(rec) + "\n").encode("utf-8")
                 if p.doc_id in index:
                     kept = max(index[p.doc_id][0], p.task_id)
-                    issues.append(Issue(p.task_id, p.meta["annotation_id"], p.doc_id, "duplicate-doc-id", "dropped",
-                                        f"tasks {index[p.doc_id][0]} and {p.task_id} share the document id; kept task {kept}"))
+                    issues.append(
+                        Issue(
+                            p.task_id,
+                            p.meta["annotation_id"],
+                            p.doc_id,
+                            "duplicate-doc-id",
+                            "dropped",
+                            f"tasks {index[p.doc_id][0]} and {p.task_id} share the document id; kept task {kept}",
+                        )
+                    )
                     if kept != p.task_id:
                         continue
                 index[p.doc_id] = (p.task_id, spool.tell(), len(line))
@@ -151,7 +180,8 @@ def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, e
         raise NothingToPull(
             f"Project {proj.title!r} (id {proj.id}) has no submitted annotations yet "
             f"({progress.tasks['total']} tasks, {progress.tasks['skipped']} only skipped).",
-            "Annotate some tasks in Label Studio first, then pull again.")
+            "Annotate some tasks in Label Studio first, then pull again.",
+        )
 
     have = versions(ddir)
     parent = ddir / have[-1] if have else None
@@ -190,8 +220,7 @@ def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, e
                     relations[split] += n_relations
     spool_path.unlink()
 
-    result = PullResult(dataset, None, None, None, export_id, progress.tasks, issues, misaligned, counts,
-                        sorted(assignment.held_out), sorted(carried))
+    result = PullResult(dataset, None, None, None, export_id, progress.tasks, issues, misaligned, counts, sorted(assignment.held_out), sorted(carried))
     if parent is not None and same_content(tmp, parent):
         result.same_as = parent.name
         return result
@@ -200,7 +229,7 @@ def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, e
     manifest = {
         "version": version,
         "parent": parent.name if parent else None,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "toolkit_version": __version__,
         "label_studio": {"url": public_url(studio.url), "version": studio.version},
         "project": {"id": proj.id, "title": proj.title},

@@ -75,8 +75,9 @@ def _check_span(text: str, start: Any, end: Any, stored: str, report) -> tuple[i
     return s, e
 
 
-def validate(text: str, input_hash: str, result: list[dict[str, Any]], scheme: Scheme, *,
-             task_id: int, annotation_id: int | None, doc_id: str) -> tuple[list[Span], list[Relation], list[Issue]]:
+def validate(
+    text: str, input_hash: str, result: list[dict[str, Any]], scheme: Scheme, *, task_id: int, annotation_id: int | None, doc_id: str
+) -> tuple[list[Span], list[Relation], list[Issue]]:
     """Valid spans and relations of one Label Studio result, and the issues found."""
     issues: list[Issue] = []
     labels = set(scheme.label_names)
@@ -126,7 +127,7 @@ def _relations(items, by_item, scheme: Scheme, issues, task_id, annotation_id, d
             head_id, child_id = child_id, head_id
         where = f"relation {head_id} -> {child_id}"
 
-        def report(k: str, action: str, detail: str) -> None:
+        def report(k: str, action: str, detail: str, where: str = where) -> None:
             issues.append(Issue(task_id, annotation_id, doc_id, k, action, f"{where}: {detail}"))
 
         heads, children = by_item.get(head_id), by_item.get(child_id)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InputError
-from .metrics import Scores, score
 from ..records import Relation, Span, content_hash, from_results, normalise
+from .metrics import Scores, score
 
 Prefer = Literal["annotations", "predictions"]
 
@@ -39,12 +39,10 @@ class Evaluation:
     only_pred: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"documents": self.documents, "only_gold": self.only_gold, "only_pred": self.only_pred,
-                **self.scores.to_dict()}
+        return {"documents": self.documents, "only_gold": self.only_gold, "only_pred": self.only_pred, **self.scores.to_dict()}
 
 
-def evaluate(gold_path: Path, pred_path: Path, *, model_version: str | None = None,
-             labels: tuple[str, ...] | None = None) -> Evaluation:
+def evaluate(gold_path: Path, pred_path: Path, *, model_version: str | None = None, labels: tuple[str, ...] | None = None) -> Evaluation:
     """Micro-averaged scores of `pred_path` against `gold_path` over the documents in both.
 
     `model_version` picks which prediction of a task to score (default: the last).
@@ -58,8 +56,7 @@ def evaluate(gold_path: Path, pred_path: Path, *, model_version: str | None = No
     pred = read_scored(pred_path, prefer="predictions", model_version=model_version)
     pairs, only_gold, only_pred = pair_documents(gold, pred)
     if not pairs:
-        raise InputError(str(pred_path), f"no document matches one in {gold_path} by id or text",
-                         "Check that both files hold the same documents.")
+        raise InputError(str(pred_path), f"no document matches one in {gold_path} by id or text", "Check that both files hold the same documents.")
     total = Scores()
     for g, p in pairs:
         total = total + score(g.spans, g.relations, p.spans, p.relations, labels=labels)
@@ -77,8 +74,11 @@ def pair_documents(gold: list[Scored], pred: list[Scored]) -> tuple[list[tuple[S
     for g in gold:
         p = by_id.get(g.id) if g.id else None
         if p is not None and p.hash != g.hash:
-            raise InputError(p.origin, f"document {g.id!r} has other text than in {g.origin}",
-                             "Offsets are only comparable on the same text; re-run the predictions on the gold texts.")
+            raise InputError(
+                p.origin,
+                f"document {g.id!r} has other text than in {g.origin}",
+                "Offsets are only comparable on the same text; re-run the predictions on the gold texts.",
+            )
         if p is None or id(p) in used:
             p = by_hash.get(g.hash)
         if p is None or id(p) in used:
@@ -96,9 +96,9 @@ def read_scored(path: Path, *, prefer: Prefer = "predictions", model_version: st
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise InputError(str(path), "file not found", "Check the path.")
+        raise InputError(str(path), "file not found", "Check the path.") from None
     except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})", "Save the file as UTF-8.")
+        raise InputError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})", "Save the file as UTF-8.") from None
     docs: list[Scored] = []
     seen: dict[str, str] = {}
     for n, line in enumerate(lines, 1):
@@ -108,12 +108,15 @@ def read_scored(path: Path, *, prefer: Prefer = "predictions", model_version: st
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(origin, f"not valid JSON: {exc.msg}", "Each line must hold one JSON object.")
+            raise InputError(origin, f"not valid JSON: {exc.msg}", "Each line must hold one JSON object.") from None
         try:
             doc = _parse(obj, origin, prefer, model_version)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InputError(origin, f"malformed record ({type(exc).__name__}: {exc})",
-                             "Expected a dataset record {id, text, spans, relations} or a Label Studio task {data, predictions}.")
+            raise InputError(
+                origin,
+                f"malformed record ({type(exc).__name__}: {exc})",
+                "Expected a dataset record {id, text, spans, relations} or a Label Studio task {data, predictions}.",
+            ) from None
         if doc.id and doc.id in seen:
             raise InputError(origin, f"duplicate document id {doc.id!r} (first at {seen[doc.id]})", "Ids must be unique in a file.")
         seen[doc.id] = origin
@@ -130,16 +133,18 @@ def _parse(obj: Any, origin: str, prefer: Prefer, model_version: str | None) -> 
         spans, relations = from_results(_task_result(obj, origin, prefer, model_version))
     else:
         text, doc_id = obj["text"], str(obj.get("id") or "")
-        spans = [Span(int(s["start"]), int(s["end"]), s["label"], s.get("text", ""), str(s.get("id", "")))
-                 for s in obj.get("spans") or []]
+        spans = [Span(int(s["start"]), int(s["end"]), s["label"], s.get("text", ""), str(s.get("id", ""))) for s in obj.get("spans") or []]
         # Dataset records name span ids in head_span/child_span (head/child are token indices);
         # older gold files used head/child for the ids.
         relations = [Relation(r.get("head_span", r.get("head")), r.get("child_span", r.get("child")), r["label"]) for r in obj.get("relations") or []]
     text = normalise(text)
     for s in spans:
         if not (isinstance(s.start, int) and isinstance(s.end, int) and 0 <= s.start <= s.end <= len(text)):
-            raise InputError(origin, f"span {s.label} [{s.start}, {s.end}) lies outside the text ({len(text)} characters)",
-                             "Offsets are Python string indices into the normalised text.")
+            raise InputError(
+                origin,
+                f"span {s.label} [{s.start}, {s.end}) lies outside the text ({len(text)} characters)",
+                "Offsets are Python string indices into the normalised text.",
+            )
     return Scored(doc_id, content_hash(text), spans, relations, origin)
 
 
@@ -150,8 +155,11 @@ def _task_result(task: dict, origin: str, prefer: Prefer, model_version: str | N
         chosen = [p for p in predictions if p.get("model_version") == model_version]
         if not chosen:
             found = sorted({str(p.get("model_version")) for p in predictions})
-            raise InputError(origin, f"no prediction from model version {model_version!r} (found: {', '.join(found) or 'none'})",
-                             "Pass one of the versions found, or omit --model-version to use the last prediction.")
+            raise InputError(
+                origin,
+                f"no prediction from model version {model_version!r} (found: {', '.join(found) or 'none'})",
+                "Pass one of the versions found, or omit --model-version to use the last prediction.",
+            )
         return chosen[-1].get("result") or []
     annotations = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
     order = (annotations, predictions) if prefer == "annotations" else (predictions, annotations)

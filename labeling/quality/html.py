@@ -6,8 +6,9 @@ per annotator, suggestion F1 across versions. Tables under each give the numbers
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .metrics import EDIT_KINDS, MODES
 
@@ -42,8 +43,16 @@ def _legend(colors: dict[str, str], x: int, y: int) -> str:
     return "".join(parts)
 
 
-def bar_chart(title: str, rows: Sequence[Row], colors: dict[str, str], *, stacked: bool = False,
-              max_value: float | None = None, fmt: str = "{:.2f}", extra: Sequence[str] = ()) -> str:
+def bar_chart(
+    title: str,
+    rows: Sequence[Row],
+    colors: dict[str, str],
+    *,
+    stacked: bool = False,
+    max_value: float | None = None,
+    fmt: str = "{:.2f}",
+    extra: Sequence[str] = (),
+) -> str:
     """Horizontal bars, one group (or one stacked bar) per category; `extra` is text after each row."""
     label_w, plot_w, bar_h = max(170, 12 + 7 * max((len(c) for c, _ in rows), default=0)), 560, 14
     per_row = bar_h + 8 if stacked else bar_h * len(colors) + 10
@@ -51,12 +60,13 @@ def bar_chart(title: str, rows: Sequence[Row], colors: dict[str, str], *, stacke
     top = max_value or max([sum(v for _, v in vals) if stacked else max([v for _, v in vals], default=0) for _, vals in rows] + [1])
     if fmt == "{:.0f}":  # counts: whole-number ticks
         top = -(-top // 4) * 4
-    out = [f'<svg width="{label_w + plot_w + 220}" height="{height}" role="img">',
-           f"<title>{escape(title)}</title>", _legend(colors, label_w, 16)]
+    out = [f'<svg width="{label_w + plot_w + 220}" height="{height}" role="img">', f"<title>{escape(title)}</title>", _legend(colors, label_w, 16)]
     for tick in range(5):
         x = label_w + plot_w * tick / 4
-        out.append(f'<line x1="{x:.1f}" y1="26" x2="{x:.1f}" y2="{height - 24}" stroke="#eee"/>'
-                   f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle">{fmt.format(top * tick / 4)}</text>')
+        out.append(
+            f'<line x1="{x:.1f}" y1="26" x2="{x:.1f}" y2="{height - 24}" stroke="#eee"/>'
+            f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle">{fmt.format(top * tick / 4)}</text>'
+        )
     for i, (category, vals) in enumerate(rows):
         y0 = 32 + i * per_row
         out.append(f'<text x="{label_w - 6}" y="{y0 + (per_row - 8) / 2 + 4:.1f}" text-anchor="end">{escape(category)}</text>')
@@ -65,8 +75,10 @@ def bar_chart(title: str, rows: Sequence[Row], colors: dict[str, str], *, stacke
             w = plot_w * v / top if top else 0
             y = y0 if stacked else y0 + j * bar_h
             bx = x if stacked else label_w
-            out.append(f'<rect x="{bx:.1f}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{colors[series]}">'
-                       f"<title>{escape(series)}: {fmt.format(v)}</title></rect>")
+            out.append(
+                f'<rect x="{bx:.1f}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{colors[series]}">'
+                f"<title>{escape(series)}: {fmt.format(v)}</title></rect>"
+            )
             if stacked:
                 if v and w >= 18:
                     ink = "#222" if colors[series] in LIGHT else "#fff"
@@ -85,12 +97,13 @@ def line_chart(title: str, xs: Sequence[str], series: dict[str, Sequence[float |
     """Lines over categories `xs`, y from 0 to 1."""
     left, plot_w, plot_h, top = 60, 700, 240, 36
     step = plot_w / max(len(xs) - 1, 1)
-    out = [f'<svg width="{left + plot_w + 80}" height="{top + plot_h + 40}" role="img">',
-           f"<title>{escape(title)}</title>", _legend(colors, left, 16)]
+    out = [f'<svg width="{left + plot_w + 80}" height="{top + plot_h + 40}" role="img">', f"<title>{escape(title)}</title>", _legend(colors, left, 16)]
     for tick in range(6):
         y = top + plot_h * (1 - tick / 5)
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#eee"/>'
-                   f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick / 5:.1f}</text>')
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#eee"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick / 5:.1f}</text>'
+        )
     for i, x in enumerate(xs):
         out.append(f'<text x="{left + i * step:.1f}" y="{top + plot_h + 20}" text-anchor="middle">{escape(x)}</text>')
     for name, values in series.items():
@@ -116,45 +129,73 @@ def _section(key: str, body: str) -> str:
     return f"<h2>{escape(TITLES[key])}</h2>{body}"
 
 
-def render(q: "Quality") -> str:
+def render(q: Quality) -> str:
     """The whole HTML page for one report."""
     d = q.to_dict()
     sug, ag, prog = d["suggestions"]["all"], d["agreement"], d["progress"]
     where = f"{q.dataset}@{q.version}" if q.dataset else f"project {(q.project or {}).get('title', '?')!r}"
     docs = d["documents"]
-    parts = [f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Quality report: {escape(where)}</title>"
-             f"<style>{CSS}</style></head><body><h1>Quality report: {escape(where)}</h1>",
-             f"<p>Project {escape(str((q.project or {}).get('title')))} (id {escape(str((q.project or {}).get('id')))}), "
-             f"created {escape(str(q.created_at))}. Documents: {docs['total']} ({docs['with_suggestion']} with a suggestion, "
-             f"{docs['without_suggestion']} without, {docs['unknown_model_version']} of unknown model version). "
-             f"Final spans unchanged from the suggestions: {_pct(sug['unchanged_share'])}.</p>"]
+    parts = [
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Quality report: {escape(where)}</title>'
+        f"<style>{CSS}</style></head><body><h1>Quality report: {escape(where)}</h1>",
+        f"<p>Project {escape(str((q.project or {}).get('title')))} (id {escape(str((q.project or {}).get('id')))}), "
+        f"created {escape(str(q.created_at))}. Documents: {docs['total']} ({docs['with_suggestion']} with a suggestion, "
+        f"{docs['without_suggestion']} without, {docs['unknown_model_version']} of unknown model version). "
+        f"Final spans unchanged from the suggestions: {_pct(sug['unchanged_share'])}.</p>",
+    ]
 
     s = sug["scores"]
     labels = sorted(s["exact"]["labels"])
     rows: list[Row] = [(k, [(m, s[m]["labels"][k]["f1"]) for m in MODES]) for k in labels]
     rows += [("all spans (micro)", [(m, s[m]["micro"]["f1"]) for m in MODES]), ("relations", [(m, s[m]["relations"]["f1"]) for m in MODES])]
-    mv_rows = [[mv, v["documents"], *(v["scores"][m][part][x] for m in MODES for part in ("micro",) for x in ("precision", "recall", "f1")),
-                v["scores"]["exact"]["relations"]["f1"], v["scores"]["overlap"]["relations"]["f1"], v["unchanged_share"]]
-               for mv, v in [("all", sug), *d["suggestions"]["model_versions"].items()]]
-    parts.append(_section("f1", (bar_chart(TITLES["f1"], rows, {m: MODE_COLORS[m] for m in MODES}, max_value=1.0) if labels else _none("No suggested or final spans."))
-                          + table(["model_version", "docs", "exact P", "R", "F1", "overlap P", "R", "F1", "rel F1 exact", "overlap", "unchanged"], mv_rows)
-                          + table(["label", "exact P", "R", "F1", "overlap P", "R", "F1"],
-                                  [[k, *(s[m]["labels"][k][x] for m in MODES for x in ("precision", "recall", "f1"))] for k in labels])))
+    mv_rows = [
+        [
+            mv,
+            v["documents"],
+            *(v["scores"][m][part][x] for m in MODES for part in ("micro",) for x in ("precision", "recall", "f1")),
+            v["scores"]["exact"]["relations"]["f1"],
+            v["scores"]["overlap"]["relations"]["f1"],
+            v["unchanged_share"],
+        ]
+        for mv, v in [("all", sug), *d["suggestions"]["model_versions"].items()]
+    ]
+    parts.append(
+        _section(
+            "f1",
+            (bar_chart(TITLES["f1"], rows, {m: MODE_COLORS[m] for m in MODES}, max_value=1.0) if labels else _none("No suggested or final spans."))
+            + table(["model_version", "docs", "exact P", "R", "F1", "overlap P", "R", "F1", "rel F1 exact", "overlap", "unchanged"], mv_rows)
+            + table(
+                ["label", "exact P", "R", "F1", "overlap P", "R", "F1"],
+                [[k, *(s[m]["labels"][k][x] for m in MODES for x in ("precision", "recall", "f1"))] for k in labels],
+            ),
+        )
+    )
 
     edits = sug["edits"]["labels"]
     erows: list[Row] = [(k, [(kind, float(edits[k][kind])) for kind in EDIT_KINDS]) for k in edits]
-    parts.append(_section("edits", (bar_chart(TITLES["edits"], erows, EDIT_COLORS, stacked=True, fmt="{:.0f}") if erows else _none("No spans."))
-                          + table(["label", *EDIT_KINDS], [[k, *edits[k].values()] for k in edits] + [["total", *sug["edits"]["total"].values()]])))
+    parts.append(
+        _section(
+            "edits",
+            (bar_chart(TITLES["edits"], erows, EDIT_COLORS, stacked=True, fmt="{:.0f}") if erows else _none("No spans."))
+            + table(["label", *EDIT_KINDS], [[k, *edits[k].values()] for k in edits] + [["total", *sug["edits"]["total"].values()]]),
+        )
+    )
 
     if ag["tasks"]:
         alabels = sorted(ag["exact"]["labels"])
         arows: list[Row] = [(k, [(m, ag[m]["labels"][k]["f1"]) for m in MODES]) for k in alabels]
         arows += [("all spans (micro)", [(m, ag[m]["micro"]["f1"]) for m in MODES]), ("relations", [(m, ag[m]["relations"]["f1"]) for m in MODES])]
-        body = (f"<p>{ag['tasks']} task(s) with two or more annotations, {ag['pairs']} annotator pair(s).</p>"
-                + bar_chart(TITLES["agreement"], arows, {m: MODE_COLORS[m] for m in MODES}, max_value=1.0)
-                + table(["pair", "span F1 exact", "overlap", "relation F1 exact", "overlap"],
-                        [[p, v["exact"]["micro"]["f1"], v["overlap"]["micro"]["f1"], v["exact"]["relations"]["f1"], v["overlap"]["relations"]["f1"]]
-                         for p, v in ag["by_pair"].items()]))
+        body = (
+            f"<p>{ag['tasks']} task(s) with two or more annotations, {ag['pairs']} annotator pair(s).</p>"
+            + bar_chart(TITLES["agreement"], arows, {m: MODE_COLORS[m] for m in MODES}, max_value=1.0)
+            + table(
+                ["pair", "span F1 exact", "overlap", "relation F1 exact", "overlap"],
+                [
+                    [p, v["exact"]["micro"]["f1"], v["overlap"]["micro"]["f1"], v["exact"]["relations"]["f1"], v["overlap"]["relations"]["f1"]]
+                    for p, v in ag["by_pair"].items()
+                ],
+            )
+        )
     else:
         body = _none("No task has two or more annotations.")
     parts.append(_section("agreement", body))
@@ -165,19 +206,46 @@ def render(q: "Quality") -> str:
     t = prog.get("tasks", {})
     splits = prog.get("labels", {})
     all_labels = sorted({k for c in splits.values() for k in c})
-    parts.append(_section("progress", f"<p>Tasks: {t.get('total')} total, {t.get('annotated')} annotated, {t.get('skipped')} skipped, "
-                          f"{t.get('unannotated')} not annotated.</p>"
-                          + (bar_chart(TITLES["progress"], prows, PROGRESS_COLORS, stacked=True, fmt="{:.0f}", extra=medians) if prows else _none("No annotators."))
-                          + table(["split", "documents", *all_labels],
-                                  [[sp, prog.get("documents", {}).get(sp), *(c.get(k, 0) for k in all_labels)] for sp, c in splits.items()])))
+    parts.append(
+        _section(
+            "progress",
+            f"<p>Tasks: {t.get('total')} total, {t.get('annotated')} annotated, {t.get('skipped')} skipped, "
+            f"{t.get('unannotated')} not annotated.</p>"
+            + (bar_chart(TITLES["progress"], prows, PROGRESS_COLORS, stacked=True, fmt="{:.0f}", extra=medians) if prows else _none("No annotators."))
+            + table(
+                ["split", "documents", *all_labels], [[sp, prog.get("documents", {}).get(sp), *(c.get(k, 0) for k in all_labels)] for sp, c in splits.items()]
+            ),
+        )
+    )
 
     tr = q.trend
     names = {"spans exact": "f1_exact", "spans overlap": "f1_overlap", "relations exact": "relation_f1_exact"}
-    parts.append(_section("trend", line_chart(TITLES["trend"], [p["version"] or "project" for p in tr],
-                                              {k: [p[v] if p["documents"] else None for p in tr] for k, v in names.items()}, TREND_COLORS)
-                          + table(["version", "model versions", "docs", "F1 exact", "F1 overlap", "relation F1 exact", "unchanged"],
-                                  [[p["version"] or "project", ", ".join(p["model_versions"]), p["documents"], p["f1_exact"], p["f1_overlap"],
-                                    p["relation_f1_exact"], p["unchanged_share"]] for p in tr])))
+    parts.append(
+        _section(
+            "trend",
+            line_chart(
+                TITLES["trend"],
+                [p["version"] or "project" for p in tr],
+                {k: [p[v] if p["documents"] else None for p in tr] for k, v in names.items()},
+                TREND_COLORS,
+            )
+            + table(
+                ["version", "model versions", "docs", "F1 exact", "F1 overlap", "relation F1 exact", "unchanged"],
+                [
+                    [
+                        p["version"] or "project",
+                        ", ".join(p["model_versions"]),
+                        p["documents"],
+                        p["f1_exact"],
+                        p["f1_overlap"],
+                        p["relation_f1_exact"],
+                        p["unchanged_share"],
+                    ]
+                    for p in tr
+                ],
+            ),
+        )
+    )
     parts.append("</body></html>\n")
     return "".join(parts)
 

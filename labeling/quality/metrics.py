@@ -22,9 +22,10 @@ Matching rules
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Iterable, Literal, Mapping, Sequence
+from typing import Literal
 
 from ..records import Relation, Span
 
@@ -58,12 +59,11 @@ class PRF:
         """Number of gold items."""
         return self.tp + self.fn
 
-    def __add__(self, other: "PRF") -> "PRF":
+    def __add__(self, other: PRF) -> PRF:
         return PRF(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
 
     def to_dict(self) -> dict[str, float | int]:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn,
-                "precision": self.precision, "recall": self.recall, "f1": self.f1}
+        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": self.precision, "recall": self.recall, "f1": self.f1}
 
 
 def _ratio(num: int, den: int, prf: PRF) -> float:
@@ -92,17 +92,23 @@ class Scores:
     def relations(self, mode: Mode) -> PRF:
         return self.relation_exact if mode == "exact" else self.relation_overlap
 
-    def __add__(self, other: "Scores") -> "Scores":
-        return Scores(_add_by_label(self.span_exact, other.span_exact),
-                      _add_by_label(self.span_overlap, other.span_overlap),
-                      self.relation_exact + other.relation_exact,
-                      self.relation_overlap + other.relation_overlap)
+    def __add__(self, other: Scores) -> Scores:
+        return Scores(
+            _add_by_label(self.span_exact, other.span_exact),
+            _add_by_label(self.span_overlap, other.span_overlap),
+            self.relation_exact + other.relation_exact,
+            self.relation_overlap + other.relation_overlap,
+        )
 
     def to_dict(self) -> dict:
-        return {mode: {"labels": {k: v.to_dict() for k, v in sorted(self.per_label(mode).items())},
-                       "micro": self.micro(mode).to_dict(),
-                       "relations": self.relations(mode).to_dict()}
-                for mode in MODES}
+        return {
+            mode: {
+                "labels": {k: v.to_dict() for k, v in sorted(self.per_label(mode).items())},
+                "micro": self.micro(mode).to_dict(),
+                "relations": self.relations(mode).to_dict(),
+            }
+            for mode in MODES
+        }
 
 
 def _add_by_label(a: Mapping[str, PRF], b: Mapping[str, PRF]) -> dict[str, PRF]:
@@ -129,8 +135,7 @@ def match_spans(gold: Sequence[Span], pred: Sequence[Span], mode: Mode) -> list[
             if free.get(p.key()):
                 pairs.append((free[p.key()].pop(0), j))
         return pairs
-    candidates = [(-shared_length(g, p), i, j) for i, g in enumerate(gold) for j, p in enumerate(pred)
-                  if g.label == p.label and shared_length(g, p) > 0]
+    candidates = [(-shared_length(g, p), i, j) for i, g in enumerate(gold) for j, p in enumerate(pred) if g.label == p.label and shared_length(g, p) > 0]
     used_gold: set[int] = set()
     used_pred: set[int] = set()
     pairs = []
@@ -142,8 +147,7 @@ def match_spans(gold: Sequence[Span], pred: Sequence[Span], mode: Mode) -> list[
     return sorted(pairs)
 
 
-def span_scores(gold: Iterable[SpanLike], pred: Iterable[SpanLike], mode: Mode,
-                labels: Iterable[str] = ()) -> dict[str, PRF]:
+def span_scores(gold: Iterable[SpanLike], pred: Iterable[SpanLike], mode: Mode, labels: Iterable[str] = ()) -> dict[str, PRF]:
     """PRF per label; `labels` adds rows that may be absent from both sides."""
     gold, pred = as_spans(gold), as_spans(pred)
     tp: Counter[str] = Counter(gold[i].label for i, _ in match_spans(gold, pred, mode))
@@ -153,8 +157,9 @@ def span_scores(gold: Iterable[SpanLike], pred: Iterable[SpanLike], mode: Mode,
     return {k: PRF(tp[k], n_pred[k] - tp[k], n_gold[k] - tp[k]) for k in names}
 
 
-def relation_scores(gold_spans: Iterable[SpanLike], gold_relations: Iterable[Relation],
-                    pred_spans: Iterable[SpanLike], pred_relations: Iterable[Relation], mode: Mode) -> PRF:
+def relation_scores(
+    gold_spans: Iterable[SpanLike], gold_relations: Iterable[Relation], pred_spans: Iterable[SpanLike], pred_relations: Iterable[Relation], mode: Mode
+) -> PRF:
     """Relations whose label and both end regions match (see the module docstring)."""
     gold_spans, pred_spans = as_spans(gold_spans), as_spans(pred_spans)
     gold_relations, pred_relations = list(gold_relations), list(pred_relations)
@@ -172,9 +177,14 @@ def relation_scores(gold_spans: Iterable[SpanLike], gold_relations: Iterable[Rel
     return PRF(tp, len(pred_relations) - tp, len(gold_relations) - tp)
 
 
-def score(gold_spans: Iterable[SpanLike], gold_relations: Iterable[Relation],
-          pred_spans: Iterable[SpanLike], pred_relations: Iterable[Relation],
-          *, labels: Iterable[str] = ()) -> Scores:
+def score(
+    gold_spans: Iterable[SpanLike],
+    gold_relations: Iterable[Relation],
+    pred_spans: Iterable[SpanLike],
+    pred_relations: Iterable[Relation],
+    *,
+    labels: Iterable[str] = (),
+) -> Scores:
     """All scores for one document. Add the results of many documents for micro totals."""
     gold_spans, pred_spans = as_spans(gold_spans), as_spans(pred_spans)
     gold_relations, pred_relations = list(gold_relations), list(pred_relations)
@@ -234,8 +244,7 @@ def classify_edits(suggested: Iterable[SpanLike], final: Iterable[SpanLike]) -> 
                 bucket.append((sug[i], fin[j]))
 
     take(((i, j) for i in sorted(left_s) for j in sorted(left_f) if sug[i].key() == fin[j].key()), edits.kept)
-    take(((i, j) for i in sorted(left_s) for j in sorted(left_f)
-          if (sug[i].start, sug[i].end) == (fin[j].start, fin[j].end)), edits.relabelled)
+    take(((i, j) for i in sorted(left_s) for j in sorted(left_f) if (sug[i].start, sug[i].end) == (fin[j].start, fin[j].end)), edits.relabelled)
     rest_s, rest_f = sorted(left_s), sorted(left_f)
     pairs = match_spans([sug[i] for i in rest_s], [fin[j] for j in rest_f], "overlap")
     take(((rest_s[a], rest_f[b]) for a, b in pairs), edits.boundary)
@@ -256,5 +265,4 @@ def agreement(by_annotator: Mapping[str, Annotation], *, labels: Iterable[str] =
     (precision and recall swap if the pair is reversed). Add over documents.
     """
     labels = tuple(labels)
-    return {(a, b): score(*by_annotator[a], *by_annotator[b], labels=labels)
-            for a, b in combinations(sorted(by_annotator), 2)}
+    return {(a, b): score(*by_annotator[a], *by_annotator[b], labels=labels) for a, b in combinations(sorted(by_annotator), 2)}

@@ -39,14 +39,15 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from ..datasets.store import iter_records, read_manifest, resolve, versions
-from .metrics import EDIT_KINDS, PRF, MODES, Scores, agreement, classify_edits, score
-from ..records import Relation, Span
 from ..datasets.splits import SPLITS
+from ..datasets.store import iter_records, read_manifest, resolve, versions
+from ..records import Relation, Span
+from .metrics import EDIT_KINDS, MODES, PRF, Scores, agreement, classify_edits, score
 
 FORMAT = 1
 QUALITY_FILE = "quality.json"
@@ -88,9 +89,14 @@ class SuggestionQuality:
         return self.edit_totals()["kept"] / self.final_spans if self.final_spans else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"documents": self.documents, "suggested_spans": self.suggested_spans, "final_spans": self.final_spans,
-                "unchanged_share": self.unchanged_share, "scores": self.scores.to_dict(),
-                "edits": {"total": self.edit_totals(), "labels": self.edits}}
+        return {
+            "documents": self.documents,
+            "suggested_spans": self.suggested_spans,
+            "final_spans": self.final_spans,
+            "unchanged_share": self.unchanged_share,
+            "scores": self.scores.to_dict(),
+            "edits": {"total": self.edit_totals(), "labels": self.edits},
+        }
 
 
 @dataclass
@@ -138,18 +144,32 @@ class Quality:
     def summary(self) -> dict[str, Any]:
         """One point of the trend across versions."""
         s = self.suggestions.scores
-        return {"version": self.version, "created_at": self.created_at, "model_versions": sorted(self.by_model_version),
-                "documents": self.suggestions.documents, "f1_exact": s.micro("exact").f1, "f1_overlap": s.micro("overlap").f1,
-                "relation_f1_exact": s.relation_exact.f1, "relation_f1_overlap": s.relation_overlap.f1,
-                "unchanged_share": self.suggestions.unchanged_share}
+        return {
+            "version": self.version,
+            "created_at": self.created_at,
+            "model_versions": sorted(self.by_model_version),
+            "documents": self.suggestions.documents,
+            "f1_exact": s.micro("exact").f1,
+            "f1_overlap": s.micro("overlap").f1,
+            "relation_f1_exact": s.relation_exact.f1,
+            "relation_f1_overlap": s.relation_overlap.f1,
+            "unchanged_share": self.suggestions.unchanged_share,
+        }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, "dataset": self.dataset, "version": self.version, "created_at": self.created_at,
-                "project": self.project, "documents": self.documents,
-                "suggestions": {"all": self.suggestions.to_dict(),
-                                "model_versions": {k: v.to_dict() for k, v in sorted(self.by_model_version.items())}},
-                "agreement": self.agreement.to_dict(), "progress": self.progress,
-                "summary": self.summary(), "trend": self.trend}
+        return {
+            "format": FORMAT,
+            "dataset": self.dataset,
+            "version": self.version,
+            "created_at": self.created_at,
+            "project": self.project,
+            "documents": self.documents,
+            "suggestions": {"all": self.suggestions.to_dict(), "model_versions": {k: v.to_dict() for k, v in sorted(self.by_model_version.items())}},
+            "agreement": self.agreement.to_dict(),
+            "progress": self.progress,
+            "summary": self.summary(),
+            "trend": self.trend,
+        }
 
 
 def _spans(items: Iterable[dict[str, Any]]) -> list[Span]:
@@ -183,10 +203,22 @@ def quality(version_dir: Path, *, trend: bool = True) -> Quality:
             if len(rec.get("annotations") or []) >= 2:
                 _add_agreement(agree, rec["annotations"])
     counts = manifest["counts"]
-    progress = {**manifest.get("progress", {}), "documents": {s: counts["documents"][s] for s in SPLITS if s in counts["documents"]},
-                "labels": {s: counts["labels"][s] for s in SPLITS if s in counts["labels"]}}
-    q = Quality(version_dir.parent.name, version_dir.name, manifest.get("created_at"), manifest.get("project"), documents,
-                overall, dict(sorted(by_mv.items())), agree, progress)
+    progress = {
+        **manifest.get("progress", {}),
+        "documents": {s: counts["documents"][s] for s in SPLITS if s in counts["documents"]},
+        "labels": {s: counts["labels"][s] for s in SPLITS if s in counts["labels"]},
+    }
+    q = Quality(
+        version_dir.parent.name,
+        version_dir.name,
+        manifest.get("created_at"),
+        manifest.get("project"),
+        documents,
+        overall,
+        dict(sorted(by_mv.items())),
+        agree,
+        progress,
+    )
     if trend:
         q.trend = trend_of(version_dir, q)
     return q
@@ -256,8 +288,9 @@ def report_version(exports_dir: Path, ref: str, *, out_dir: Path | None = None, 
     return write_report(quality(vdir), out_dir or vdir, html=html)
 
 
-def report_project(studio, *, project: str | None = None, project_id: int | None = None, policy: str = "latest",
-                   out_dir: Path = Path("."), html: Path | None = None) -> ReportResult:
+def report_project(
+    studio, *, project: str | None = None, project_id: int | None = None, policy: str = "latest", out_dir: Path = Path("."), html: Path | None = None
+) -> ReportResult:
     """`labeling report --project`: pull into a temporary exports dir, report, remove it."""
     from ..pull.run import pull
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -88,7 +89,7 @@ class Studio:
         self.version = self._check(api_key)
 
     @classmethod
-    def connect(cls, url: str | None = None, api_key: str | None = None, *, home: Path | None = None) -> "Studio":
+    def connect(cls, url: str | None = None, api_key: str | None = None, *, home: Path | None = None) -> Studio:
         url = url or os.environ.get("LABEL_STUDIO_URL")
         api_key = api_key or os.environ.get("LABEL_STUDIO_API_KEY")
         if not url or not api_key:
@@ -148,7 +149,9 @@ class Studio:
                 return self._project(self._sdk.projects.get(id=project_id))
             except ApiError as exc:
                 if exc.status_code == 404:
-                    raise ProjectNotFound(f"No project with id {project_id} on {public_url(self.url)}.", "List projects in the Label Studio UI, or use --project TITLE.") from None
+                    raise ProjectNotFound(
+                        f"No project with id {project_id} on {public_url(self.url)}.", "List projects in the Label Studio UI, or use --project TITLE."
+                    ) from None
                 raise
 
     def project_titles(self) -> list[str]:
@@ -209,9 +212,7 @@ class Studio:
     def import_tasks(self, project_id: int, tasks: list[dict]) -> list[int]:
         """Import one batch in one request, never retried; returns the new task ids."""
         with _translate_errors(self.url):
-            r = self._sdk.projects.import_tasks(
-                id=project_id, request=tasks, commit_to_project=True, return_task_ids=True, request_options=NO_RETRY
-            )
+            r = self._sdk.projects.import_tasks(id=project_id, request=tasks, commit_to_project=True, return_task_ids=True, request_options=NO_RETRY)
         return list(r.task_ids or [])
 
     def import_predictions(self, project_id: int, predictions: list[dict]) -> int:
@@ -229,16 +230,16 @@ class Studio:
         with _translate_errors(self.url):
             # Full predictions (not only ids), so the pull can find the exact prediction each
             # annotation started from (`parent_prediction`), whatever the project's model_version.
-            export = self._sdk.projects.exports.create(
-                id=project_id, title=title, serialization_options={"predictions": {"only_id": False}}
-            )
+            export = self._sdk.projects.exports.create(id=project_id, title=title, serialization_options={"predictions": {"only_id": False}})
             while True:
                 got = self._sdk.projects.exports.get(id=project_id, export_pk=export.id)
                 status = str(getattr(got, "status", "completed"))
                 if status.endswith("completed"):
                     return export.id
                 if status.endswith("failed"):
-                    raise LabelingError(f"Label Studio failed to build export {export.id} of project {project_id}.", "Retry; if it fails again see the server log.")
+                    raise LabelingError(
+                        f"Label Studio failed to build export {export.id} of project {project_id}.", "Retry; if it fails again see the server log."
+                    )
                 time.sleep(0.5)
 
     def download_export(self, project_id: int, export_id: int, dest: Path) -> int:

@@ -29,11 +29,7 @@ class ProjectResult:
 def config_items(label_config: str) -> tuple[dict[str, tuple[str, str]], set[str]]:
     """Labels (name -> (colour, hotkey)) and relation names declared in a labeling config."""
     root = ET.fromstring(label_config)
-    labels = {
-        el.get("value", ""): (el.get("background", ""), el.get("hotkey", ""))
-        for parent in root.iter("Labels")
-        for el in parent.iter("Label")
-    }
+    labels = {el.get("value", ""): (el.get("background", ""), el.get("hotkey", "")) for parent in root.iter("Labels") for el in parent.iter("Label")}
     relations = {el.get("value", "") for el in root.iter("Relation")}
     return labels, relations
 
@@ -72,7 +68,9 @@ def ensure_project(studio: Studio, scheme: Scheme, *, title: str | None = None, 
         project = studio.find_project(title)
         if project is None:
             if not create:
-                raise ProjectNotFound(not_found_message(studio, title), "Check the title (it must match exactly), or push documents first: labeling push INPUT --project TITLE.")
+                raise ProjectNotFound(
+                    not_found_message(studio, title), "Check the title (it must match exactly), or push documents first: labeling push INPUT --project TITLE."
+                )
             project = studio.create_project(
                 title=title, label_config=scheme.to_label_config(), instructions_html=instructions_html(), description=description(scheme)
             )

@@ -14,6 +14,7 @@ only while that pid is still a Label Studio process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -23,9 +24,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import httpx
 
@@ -196,7 +197,8 @@ def start(
     )
     for key in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"):
         env.pop(key, None)  # client settings, not the server's
-    cmd = _executable() + [
+    cmd = [
+        *_executable(),
         "start", "--no-browser", "--internal-host", "127.0.0.1", "-p", str(port),
         "--enable-legacy-api-token", "--log-level", "WARNING",
     ]  # fmt: skip
@@ -234,15 +236,11 @@ def _terminate(pid: int, grace: float = 20) -> None:
             os.kill(pid, 0)
         except ProcessLookupError:
             return
-        try:  # reap it if it is our child
+        with contextlib.suppress(ChildProcessError):  # reap it if it is our child
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.2)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def stop(home: Path | None = None) -> bool:
