@@ -14,18 +14,32 @@ from labeling.studio.client import Studio
 REPO = Path(__file__).resolve().parent.parent
 
 
+# Development only: LABELING_TEST_REUSE=DIR keeps one Label Studio running in DIR across test runs
+# (started on first use, never stopped), so an edit-test loop does not pay the ~1 min start each time.
+# CI leaves it unset: a fresh server in a temp dir, stopped at the end.
+_REUSE = os.environ.get("LABELING_TEST_REUSE")
+
+
 @pytest.fixture(scope="session")
 def ls_home(tmp_path_factory) -> Path:
+    if _REUSE:
+        Path(_REUSE).mkdir(parents=True, exist_ok=True)
+        return Path(_REUSE).resolve()
     return tmp_path_factory.mktemp("labeling-home")
 
 
 @pytest.fixture(scope="session")
 def ls_server(ls_home):
     """A running Label Studio on a free port in a temp dir; stopped at the end of the session."""
+    running = server.status(ls_home) if _REUSE else None
+    if running is not None and running.running:
+        yield running
+        return
     status, started = server.start(ls_home, port=server.free_port(), timeout=600)
-    assert started and status.running
+    assert status.running and (started or _REUSE)
     yield status
-    assert server.stop(ls_home)
+    if not _REUSE:
+        assert server.stop(ls_home)
 
 
 @pytest.fixture(scope="session")
