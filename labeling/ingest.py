@@ -99,10 +99,13 @@ def read_documents(
 ) -> Iterator[Document]:
     """Yield Documents from files and directories (see the module docstring)."""
     summary = summary if summary is not None else Summary()
+    paths = list(paths)
     seen: set[bytes] = set()
+    found = 0
     for path in _expand(paths):
         for item in _records(path[0], path[1], text_field, id_field):
             summary.read += 1
+            found += 1
             try:
                 if isinstance(item, _Bad):
                     raise item
@@ -126,6 +129,10 @@ def read_documents(
                 summary.documents += 1
                 summary.chars += len(part.text)
                 yield part
+    if not found:
+        # Raised at the end of the stream, so a writer consuming it discards its temporary output.
+        where = ", ".join(map(str, paths)) or "(no input given)"
+        raise InputError(where, "no documents found (empty folder, empty file, or no .txt/.jsonl/.csv files)", "Check the path or pattern.")
 
 
 def _expand(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:

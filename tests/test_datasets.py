@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import shutil
+import stat
 import signal
 import subprocess
 import sys
@@ -301,3 +302,26 @@ def test_export_spacy_docbins(v2, setup, tmp_path):
 def test_ents_rule_longest_then_earliest():
     spans = [(0, 3, "ACTOR"), (1, 2, "WEAPON"), (4, 6, "ACTOR"), (3, 5, "WEAPON"), (7, 8, "WEAPON")]
     assert pick_ents(spans) == [(0, 3, "ACTOR"), (3, 5, "WEAPON"), (7, 8, "WEAPON")]
+
+
+@pytest.mark.parametrize("ref", ["nonexistent", "../x", f"{NAME}@v99"])
+@pytest.mark.parametrize("command", [["datasets", "verify"], ["datasets", "show"], ["report"]])
+def test_unknown_or_invalid_dataset_name_fails_clearly(v1, setup, command, ref):
+    r = run_cli([*command, ref], cwd=setup[2])
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "Error:" in r.stderr and "Traceback" not in r.stderr and ": OK" not in r.stdout
+
+
+def test_version_folders_get_the_umask_mode_of_a_normal_directory(tmp_path):
+    from labeling.datasets.store import commit_version, new_temp_dir
+
+    old = os.umask(0o022)
+    try:
+        tmp = new_temp_dir(tmp_path / "ds")
+        for f in ("train.jsonl", "dev.jsonl", "test.jsonl"):
+            (tmp / f).write_text("", encoding="utf-8")
+        final = commit_version(tmp_path / "ds", tmp, {"version": "v0001"}, "card", "changes")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(final.stat().st_mode) == 0o755  # what mkdir gives under umask 022, not mkdtemp's 0700
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o644 for f in final.iterdir())

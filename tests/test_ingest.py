@@ -122,3 +122,16 @@ def test_generator_is_lazy(tmp_path):
     assert next(stream).id == "a"  # the bad file later on has not been read yet
     with pytest.raises(InputError):
         next(stream)
+
+
+def test_input_without_documents_is_an_error_and_writes_nothing(tmp_path):
+    from .conftest import run_cli
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match="no documents found"):
+        read([empty])
+    out = tmp_path / "tasks.jsonl"
+    r = run_cli(["preannotate", str(empty), "-o", str(out)])
+    assert r.returncode == 1 and "no documents found" in r.stderr and str(empty) in r.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [empty]  # no temporary file left either

@@ -83,7 +83,8 @@ def verify_cli(ref: str = typer.Argument(..., metavar="NAME[@vN]"), exports_dir:
     from ..datasets.store import resolve, verify, versions
 
     name, _, ver = ref.partition("@")
-    dirs = [resolve(exports_dir, ref)] if ver else [resolve(exports_dir, f"{name}@{v}") for v in versions(exports_dir / name)]
+    latest = resolve(exports_dir, ref)  # an unknown or invalid name fails here, never as "nothing to check"
+    dirs = [latest] if ver else [exports_dir / name / v for v in versions(exports_dir / name)]
     bad = 0
     for vdir in dirs:
         problems = verify(vdir)

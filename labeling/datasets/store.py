@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,13 +133,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-@dataclass
-class Finished:
-    version: str | None  # None: the content equals `same_as`
-    path: Path | None
-    same_as: str | None
-
-
 def same_content(tmp: Path, version_dir: Path) -> bool:
     """Split files byte-identical to a version's (by the manifest's sha256)."""
     files = read_manifest(version_dir).get("files", {})
@@ -157,8 +151,16 @@ def commit_version(dataset_dir: Path, tmp: Path, manifest: dict[str, Any], card:
     final = dataset_dir / manifest["version"]
     if final.exists():
         raise DatasetError(f"{final} already exists; versions are never overwritten.", "Another pull finished first; run the pull again.")
+    # mkdtemp made it 0700; a version is shared data: give it the mode a normal mkdir gets under the user's umask.
+    os.chmod(tmp, 0o777 & ~_umask())
     os.rename(tmp, final)
     return final
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # -- reading: show, diff, verify ------------------------------------------------
@@ -186,10 +188,7 @@ def diff_versions(old: Path | None, new: Path) -> Diff:
 
 
 def label_counts(labels: list[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for label in labels:
-        counts[label] = counts.get(label, 0) + 1
-    return counts
+    return dict(Counter(labels))
 
 
 def diff_summaries(a: dict[str, tuple[str, dict[str, int]]], b: dict[str, tuple[str, dict[str, int]]]) -> Diff:
