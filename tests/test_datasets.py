@@ -8,8 +8,8 @@ import itertools
 import json
 import os
 import shutil
-import stat
 import signal
+import stat
 import subprocess
 import sys
 import time
