@@ -10,13 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .ingest import Summary, read_documents
+from .ingest import Summary
 from .paths import sample_dir
-from .preannotate.run import preannotate
-from .scheme import default_scheme
 from .studio.client import Studio
-from .studio.projects import ensure_project
-from .studio.push import PushSummary, push_tasks
+from .studio.push import PushSummary
+from .studio.push_inputs import push_inputs
 from .studio.server import Status, start
 
 DEMO_PROJECT = "Conflict news (demo)"
@@ -44,9 +42,5 @@ def run_demo(
 ) -> DemoResult:
     status, started = start(home, port=port, on_wait=on_wait)
     studio = Studio.connect(home=home)
-    result = ensure_project(studio, default_scheme(), title=title)
-    ingest = Summary()
-    docs = read_documents([articles or sample_dir() / "articles"], summary=ingest)
-    tasks = (a.to_task() for a in preannotate(docs, summary=ingest))
-    summary = push_tasks(tasks, studio, result.project.id, task_count=result.project.task_count, on_progress=on_progress)
-    return DemoResult(status, started, result.project.id, result.project.title, result.created, ingest, summary)
+    r = push_inputs([articles or sample_dir() / "articles"], studio, title=title, on_progress=on_progress)
+    return DemoResult(status, started, r.project.id, r.project.title, r.created, r.ingest, r.push)

@@ -49,6 +49,14 @@ class ProjectNotFound(LabelingError):
     """No project with that title or id."""
 
 
+class ProjectGone(ProjectNotFound):
+    """The project was deleted while we wrote to it: a twin that a concurrent push removed."""
+
+
+class DuplicatesNeedReview(LabelingError):
+    """A document holds several tasks that all carry annotations: a person must choose."""
+
+
 class ConfigConflict(LabelingError):
     """An existing project's labeling config differs from the scheme in a way Label Studio will not accept."""
 

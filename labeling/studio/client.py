@@ -25,7 +25,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from ..errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectNotFound, RequestRejected
+from ..errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectGone, ProjectNotFound, RequestRejected
 from .server import load_credentials
 
 NO_RETRY = {"max_retries": 0}  # imports must never be sent twice by the SDK: resume logic does that safely
@@ -48,6 +48,24 @@ class Project:
     task_count: int
     model_version: str | None
     description: str = ""
+
+
+@dataclass
+class TaskState:
+    id: int
+    data: dict
+    annotations: int  # submitted plus cancelled (skipped)
+
+
+@contextmanager
+def _project_gone(project_id: int):
+    """A 404 while writing into a project means another push removed it (a twin made by a race)."""
+    try:
+        yield
+    except ApiError as exc:
+        if exc.status_code == 404:
+            raise ProjectGone(f"Project {project_id} was removed while this push was writing to it.", "Re-run the push.") from None
+        raise
 
 
 @contextmanager
@@ -211,15 +229,70 @@ class Studio:
 
     def import_tasks(self, project_id: int, tasks: list[dict]) -> list[int]:
         """Import one batch in one request, never retried; returns the new task ids."""
-        with _translate_errors(self.url):
-            r = self._sdk.projects.import_tasks(id=project_id, request=tasks, commit_to_project=True, return_task_ids=True, request_options=NO_RETRY)
-        return list(r.task_ids or [])
+        with _translate_errors(self.url), _project_gone(project_id):
+            r = self._sdk.projects.import_tasks(id=project_id, request=tasks, commit_to_project=True, return_task_ids=True, request_options=NO_RETRY)  # type: ignore[arg-type]
+        return list(getattr(r, "task_ids", None) or [])
 
     def import_predictions(self, project_id: int, predictions: list[dict]) -> int:
         """Add predictions ({task, model_version, score, result}) to existing tasks in one request."""
-        with _translate_errors(self.url):
-            r = self._sdk.projects.import_predictions(id=project_id, request=predictions, request_options=NO_RETRY)
+        with _translate_errors(self.url), _project_gone(project_id):
+            r = self._sdk.projects.import_predictions(id=project_id, request=predictions, request_options=NO_RETRY)  # type: ignore[arg-type]
         return int(getattr(r, "created", None) or len(predictions))
+
+    # -- reconciling what concurrent pushes made (see studio/reconcile.py) ----
+
+    def projects_titled(self, title: str) -> list[Project]:
+        """Every project with exactly this title, lowest id first."""
+        with _translate_errors(self.url):
+            found = [p for p in self._sdk.projects.list(title=title, page_size=100) if p.title == title]
+        return sorted((self._project(p) for p in found), key=lambda p: p.id)
+
+    def iter_task_states(self, project_id: int, *, page_size: int = 1000) -> Iterator[TaskState]:
+        """Every task's id, data and annotation counts, a page at a time."""
+        with _translate_errors(self.url), _project_gone(project_id):
+            pager = self._sdk.tasks.list(project=project_id, fields="task_only", include="id,data,total_annotations,cancelled_annotations", page_size=page_size)
+            for t in pager:
+                yield TaskState(t.id or 0, t.data or {}, (t.total_annotations or 0) + (t.cancelled_annotations or 0))
+
+    def task_has_drafts(self, task_id: int) -> bool:
+        """True when any user holds a draft on the task (the Data Manager only shows one's own)."""
+        with _translate_errors(self.url):
+            r = self._sdk._client_wrapper.httpx_client.request(f"api/tasks/{task_id}/drafts", method="GET")
+        if r.status_code == 404:
+            return False
+        r.raise_for_status()
+        return bool(r.json())
+
+    def model_versions(self, project_id: int) -> list[str]:
+        """Every model_version that has predictions in the project."""
+        with _translate_errors(self.url):
+            r = self._sdk._client_wrapper.httpx_client.request(f"api/projects/{project_id}/model-versions/", method="GET")
+        r.raise_for_status()
+        return sorted(str(v) for v in (r.json() or {}))
+
+    def task_predictions(self, task_id: int) -> list[dict]:
+        """A task's predictions as importable dicts (model_version, score, result)."""
+        with _translate_errors(self.url):
+            return [{"model_version": p.model_version or "", "score": p.score, "result": p.result or []} for p in self._sdk.predictions.list(task=task_id)]
+
+    def delete_unannotated_tasks(self, project_id: int, task_ids: list[int]) -> None:
+        """Delete these tasks, but only those that hold no annotation at the moment of deletion.
+
+        The filter travels with the delete action, so an annotation submitted after our
+        check still protects its task. Ids already deleted are ignored by Label Studio.
+        """
+        if not task_ids:
+            return
+        none = [
+            {"filter": f"filter:tasks:{field}", "operator": "equal", "type": "Number", "value": 0} for field in ("total_annotations", "cancelled_annotations")
+        ]
+        with _translate_errors(self.url), _project_gone(project_id):
+            self._sdk.actions.create(
+                id="delete_tasks",
+                project=project_id,
+                filters={"conjunction": "and", "items": none},  # type: ignore[arg-type]
+                selected_items={"all": False, "included": task_ids},  # type: ignore[arg-type]
+            )
 
     # -- exports ------------------------------------------------------------
 

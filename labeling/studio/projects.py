@@ -71,10 +71,7 @@ def ensure_project(studio: Studio, scheme: Scheme, *, title: str | None = None, 
                 raise ProjectNotFound(
                     not_found_message(studio, title), "Check the title (it must match exactly), or push documents first: labeling push INPUT --project TITLE."
                 )
-            project = studio.create_project(
-                title=title, label_config=scheme.to_label_config(), instructions_html=instructions_html(), description=description(scheme)
-            )
-            return ProjectResult(project, True, [])
+            return ProjectResult(create_from_scheme(studio, scheme, title), True, [])
     else:
         raise ProjectNotFound("No project named.", "Pass --project TITLE or --project-id ID.")
 
@@ -90,6 +87,11 @@ def ensure_project(studio: Studio, scheme: Scheme, *, title: str | None = None, 
         studio.update_project(project.id, label_config=scheme.to_label_config(), description=description(scheme))
         project = studio.get_project(project.id)
     return ProjectResult(project, False, diffs)
+
+
+def create_from_scheme(studio: Studio, scheme: Scheme, title: str) -> Project:
+    """A new project: the scheme's labeling config, the guidelines as instructions, our description."""
+    return studio.create_project(title=title, label_config=scheme.to_label_config(), instructions_html=instructions_html(), description=description(scheme))
 
 
 def not_found_message(studio: Studio, title: str) -> str:
