@@ -14,6 +14,16 @@ from labeling.studio.client import Studio
 REPO = Path(__file__).resolve().parent.parent
 
 
+_STUDIO_FIXTURES = {"ls_server", "studio", "ls_env", "ls_home"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test that uses the real Label Studio, so `make check` (-m "not studio") runs the rest in seconds."""
+    for item in items:
+        if _STUDIO_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.studio)
+
+
 # Development only: LABELING_TEST_REUSE=DIR keeps one Label Studio running in DIR across test runs
 # (started on first use, never stopped), so an edit-test loop does not pay the ~1 min start each time.
 # CI leaves it unset: a fresh server in a temp dir, stopped at the end.

@@ -32,6 +32,10 @@ def run_main(app: typer.Typer) -> None:
         sys.exit(exc.exit_code)
 
 
+def _no_progress(n: int = 1) -> None:
+    pass
+
+
 @contextmanager
 def progress_bar(description: str, *, total: int | None = None, silent: bool = False) -> Iterator[Callable[[int], None]]:
     """A progress bar (count, rate, ETA when the total is known) that never forces a stream into memory.
@@ -39,7 +43,7 @@ def progress_bar(description: str, *, total: int | None = None, silent: bool = F
     Yields `advance(n)`. Silent, or not a terminal: a no-op.
     """
     if silent or not console.is_terminal:
-        yield lambda n=1: None
+        yield _no_progress
         return
     columns = [
         TextColumn("{task.description}"),

@@ -25,6 +25,7 @@ def demo_cli(
         waited = lambda s: spinner.update(f"Waiting for Label Studio to answer... {s:.0f}s")  # noqa: E731
         r = run_demo(port=port, title=project, articles=articles, on_wait=waited)
     creds = load_credentials()
+    assert creds is not None, "run_demo started the server, which wrote them"
     s = r.push
     out.print(f"Label Studio {r.server.version} at {r.server.url} ({'started' if r.server_started else 'already running'}).")
     out.print(

@@ -109,7 +109,7 @@ def new_temp_dir(dataset_dir: Path) -> Path:
 
 def clean_stale_temp_dirs(dataset_dir: Path) -> list[str]:
     """Remove temporary directories left by pulls that are no longer running."""
-    removed = []
+    removed: list[str] = []
     if not dataset_dir.is_dir():
         return removed
     for p in dataset_dir.iterdir():

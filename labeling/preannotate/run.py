@@ -163,6 +163,7 @@ _WORKER_NLP = None  # the pipeline a forked worker inherits from its parent
 
 def _work(batch: list[Document]) -> list[Annotated]:
     nlp = _WORKER_NLP
+    assert nlp is not None, "set by the parent before forking"
     version = pipeline_version(nlp)
     return [to_annotated(record, d._.conflict, version) for d, record in nlp.pipe(((x.text, x) for x in batch), as_tuples=True, batch_size=len(batch))]
 
@@ -199,8 +200,8 @@ def to_annotated(doc: Document, found: dict[str, Any] | None, version: str) -> A
     spans = [
         Span(start, end, label, doc.text[start:end], region_id(doc.hash, start, end, label), score) for start, end, label, score, _rule in found["regions"]
     ]
-    relations = [Relation(spans[c].id, spans[s].id, RELATION, min(spans[c].score, spans[s].score)) for c, s in found["relations"]]
-    score = min((s.score for s in spans), default=NO_REGION_SCORE)
+    relations = [Relation(spans[c].id, spans[s].id, RELATION, min(spans[c].score or 0.0, spans[s].score or 0.0)) for c, s in found["relations"]]
+    score = min((s.score for s in spans if s.score is not None), default=NO_REGION_SCORE)
     return Annotated(doc=doc, spans=spans, relations=relations, model_version=version, score=score)
 
 

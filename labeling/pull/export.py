@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,7 +67,7 @@ def _renormalise(raw: str, result: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 
 def _suggestion(
-    annotation: dict[str, Any], text: str, input_hash: str, scheme: Scheme, task_id: int, doc_id: str, predictions: list[Any] = ()
+    annotation: dict[str, Any], text: str, input_hash: str, scheme: Scheme, task_id: int, doc_id: str, predictions: Sequence[Any] = ()
 ) -> dict[str, Any] | None:
     # The annotation's own `prediction` copy is the one of the project's model_version at the
     # time it was saved; `parent_prediction` names the one the annotator actually started
@@ -98,7 +99,8 @@ def _regions(result: list[dict[str, Any]], suggestion: dict[str, Any] | None) ->
     ids = set()
     for item in result:
         if item.get("type") == "labels":
-            counts[origins.get(item.get("origin") or "manual", "added")] += 1
+            kind = origins.get(item.get("origin") or "manual", "added")
+            counts[kind] = (counts[kind] or 0) + 1
             ids.add(str(item.get("id")))
     counts["deleted"] = None if not suggestion or suggestion["model_version"] is None else len(set(suggestion["region_ids"]) - ids)
     return counts
@@ -159,7 +161,7 @@ def from_task(task: dict[str, Any], *, scheme: Scheme, policy: str, project_id: 
             each.append(
                 {
                     "annotation_id": a["id"],
-                    "annotator": users.get(who, str(who)),
+                    "annotator": users.get(who, str(who)) if isinstance(who, int) else str(who),
                     "annotator_id": who,
                     "created_at": a.get("created_at"),
                     "updated_at": a.get("updated_at"),
@@ -192,7 +194,7 @@ class Progress:
         for a in annotations:
             who = a.get("completed_by")
             who = who.get("id") if isinstance(who, dict) else who
-            name = users.get(who, str(who))
+            name = users.get(who, str(who)) if isinstance(who, int) else str(who)
             row = self.annotators.setdefault(name, {"done": 0, "skipped": 0})
             row["skipped" if a.get("was_cancelled") else "done"] += 1
             if not a.get("was_cancelled") and isinstance(a.get("lead_time"), (int, float)):

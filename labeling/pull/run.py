@@ -60,7 +60,7 @@ def parse_ratios(text: str) -> tuple[float, float, float]:
         parts = ()
     if len(parts) != 3 or any(p < 0 for p in parts) or abs(sum(parts) - 1) > 1e-6 or parts[0] + parts[1] <= 0:
         raise DatasetError(f"--ratios {text!r}: expected three non-negative numbers summing to 1.", "For example: --ratios 0.8,0.1,0.1")
-    return parts  # type: ignore[return-value]
+    return parts
 
 
 def _project(studio: Studio, title: str | None, project_id: int | None):
@@ -126,7 +126,9 @@ def pull(
 
 def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, export_id, policy, ratios, unfreeze_test, on_task) -> PullResult:
     users = studio.user_emails()
-    progress, issues, misaligned = Progress(), [], []
+    progress = Progress()
+    issues: list[Issue] = []
+    misaligned: list[tuple[str, str]] = []
     index: dict[str, tuple[int, int, int]] = {}  # doc id -> (task id, offset, length) in the spool
     tally: dict[str, tuple[list[str], int, str]] = {}  # doc id -> (span labels, relation count, task_hash)
     docs: dict[str, Doc] = {}
@@ -200,8 +202,10 @@ def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, e
                     docs[rec["id"]] = Doc(rec["id"], rec["input_hash"], signatures([rec["text"]])[0])
     assignment = assign(list(docs.values()), previous, ratios, frozen_test=frozen)
 
-    counts, labels, relations = {}, {}, {}
-    with open(spool_path, "rb") as spool:
+    counts: dict[str, int] = {}
+    labels: dict[str, dict[str, int]] = {}
+    relations: dict[str, int] = {}
+    with open(spool_path, "rb") as reader:
         for split in SPLITS:
             ids = sorted(i for i, s in assignment.splits.items() if s == split)
             counts[split], labels[split], relations[split] = len(ids), {}, 0
@@ -211,8 +215,8 @@ def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, e
                         line = carried[doc_id]
                     else:
                         _, offset, length = index[doc_id]
-                        spool.seek(offset)
-                        line = spool.read(length).decode("utf-8")
+                        reader.seek(offset)
+                        line = reader.read(length).decode("utf-8")
                     out.write(line)
                     span_labels, n_relations, _ = tally[doc_id]
                     for label in span_labels:

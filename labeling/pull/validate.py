@@ -142,10 +142,11 @@ def _relations(items, by_item, scheme: Scheme, issues, task_id, annotation_id, d
                     continue
                 rtype = fitting[0]
             else:
-                rtype = scheme.relation(name)
-                if rtype is None:
+                found = scheme.relation(name)
+                if found is None:
                     report("relation-unknown-label", "dropped", f"label {name!r} is not in the scheme")
                     continue
+                rtype = found
             pair = _pick(heads, children, rtype.head, rtype.child)
             if pair is None and (pair := _pick(children, heads, rtype.head, rtype.child)) is not None:
                 report("relation-reversed", "flipped", f"drawn {rtype.child} -> {rtype.head}; {rtype.name} runs {rtype.head} -> {rtype.child}")

@@ -67,12 +67,12 @@ def pair_documents(gold: list[Scored], pred: list[Scored]) -> tuple[list[tuple[S
     """Pair by id, then by text hash; return the pairs and the ids left over on each side."""
     by_id = {p.id: p for p in pred if p.id}
     by_hash: dict[str, Scored] = {}
-    for p in pred:
-        by_hash.setdefault(p.hash, p)
+    for q in pred:
+        by_hash.setdefault(q.hash, q)
     used: set[int] = set()
     pairs, only_gold = [], []
     for g in gold:
-        p = by_id.get(g.id) if g.id else None
+        p: Scored | None = by_id.get(g.id) if g.id else None
         if p is not None and p.hash != g.hash:
             raise InputError(
                 p.origin,

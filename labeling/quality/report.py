@@ -185,7 +185,8 @@ def quality(version_dir: Path, *, trend: bool = True) -> Quality:
     version_dir = Path(version_dir)
     manifest = read_manifest(version_dir)
     documents = dict.fromkeys(("total", "with_suggestion", "without_suggestion", "unknown_model_version"), 0)
-    overall, by_mv, agree = SuggestionQuality(), {}, Agreement()
+    overall, agree = SuggestionQuality(), Agreement()
+    by_mv: dict[str, SuggestionQuality] = {}
     for split in SPLITS:
         for rec in iter_records(version_dir, split):
             documents["total"] += 1
@@ -297,6 +298,7 @@ def report_project(
     tmp = Path(tempfile.mkdtemp(prefix="labeling-report-"))
     try:
         result = pull(studio, dataset="project", project=project, project_id=project_id, policy=policy, exports_dir=tmp)
+        assert result.path is not None, "a pull into an empty exports dir always writes a version"
         q = quality(result.path, trend=False)
         q.dataset = q.version = None  # the temporary dataset is gone once this returns
         q.trend = [q.summary()]

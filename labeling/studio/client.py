@@ -230,13 +230,13 @@ class Studio:
     def import_tasks(self, project_id: int, tasks: list[dict]) -> list[int]:
         """Import one batch in one request, never retried; returns the new task ids."""
         with _translate_errors(self.url), _project_gone(project_id):
-            r = self._sdk.projects.import_tasks(id=project_id, request=tasks, commit_to_project=True, return_task_ids=True, request_options=NO_RETRY)  # type: ignore[arg-type]
+            r = self._sdk.projects.import_tasks(id=project_id, request=tasks, commit_to_project=True, return_task_ids=True, request_options=NO_RETRY)
         return list(getattr(r, "task_ids", None) or [])
 
     def import_predictions(self, project_id: int, predictions: list[dict]) -> int:
         """Add predictions ({task, model_version, score, result}) to existing tasks in one request."""
         with _translate_errors(self.url), _project_gone(project_id):
-            r = self._sdk.projects.import_predictions(id=project_id, request=predictions, request_options=NO_RETRY)  # type: ignore[arg-type]
+            r = self._sdk.projects.import_predictions(id=project_id, request=predictions, request_options=NO_RETRY)
         return int(getattr(r, "created", None) or len(predictions))
 
     # -- reconciling what concurrent pushes made (see studio/reconcile.py) ----
@@ -290,8 +290,8 @@ class Studio:
             self._sdk.actions.create(
                 id="delete_tasks",
                 project=project_id,
-                filters={"conjunction": "and", "items": none},  # type: ignore[arg-type]
-                selected_items={"all": False, "included": task_ids},  # type: ignore[arg-type]
+                filters={"conjunction": "and", "items": none},
+                selected_items={"all": False, "included": task_ids},
             )
 
     # -- exports ------------------------------------------------------------

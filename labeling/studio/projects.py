@@ -65,13 +65,14 @@ def ensure_project(studio: Studio, scheme: Scheme, *, title: str | None = None, 
     if project_id is not None:
         project = studio.get_project(project_id)
     elif title:
-        project = studio.find_project(title)
-        if project is None:
+        found = studio.find_project(title)
+        if found is None:
             if not create:
                 raise ProjectNotFound(
                     not_found_message(studio, title), "Check the title (it must match exactly), or push documents first: labeling push INPUT --project TITLE."
                 )
             return ProjectResult(create_from_scheme(studio, scheme, title), True, [])
+        project = found
     else:
         raise ProjectNotFound("No project named.", "Pass --project TITLE or --project-id ID.")
 
