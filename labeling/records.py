@@ -6,10 +6,17 @@ Offsets are Python `str` indices (code points) into the normalised text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
+import jsonlines
+
+from .errors import InputError
 from .scheme import FROM_NAME, TO_NAME
 
 
@@ -121,3 +128,30 @@ def from_results(results: list[dict[str, Any]]) -> tuple[list[Span], list[Relati
             for label in labels:
                 relations.append(Relation(head, child, label))
     return spans, relations
+
+
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
+    """(line number, value) for every non-blank line of a JSONL file; a bad line raises InputError naming `path:line`."""
+    line_no = 0
+
+    def lines(fh: IO[bytes]) -> Iterator[bytes]:
+        nonlocal line_no
+        for raw in fh:
+            line_no += 1
+            yield raw
+
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the `with` below; opened apart to name a missing file
+    except FileNotFoundError:
+        raise InputError(str(path), "file not found", "Check the path.") from None
+    with fh, jsonlines.Reader(lines(fh)) as reader:
+        try:
+            for value in reader.iter(skip_empty=True):
+                yield line_no, value
+        except jsonlines.InvalidLineError as exc:
+            raise InputError(f"{path}:{exc.lineno}", f"not valid JSON ({exc.__cause__ or exc})", "Each line must hold one JSON object.") from None
+
+
+def jsonl_writer(fh: IO[str]) -> jsonlines.Writer:
+    """The one way records and tasks are written: UTF-8 as is, keys sorted, so the same input gives the same bytes."""
+    return jsonlines.Writer(fh, dumps=functools.partial(json.dumps, ensure_ascii=False, sort_keys=True))

@@ -21,7 +21,7 @@ from labeling.scheme import default_scheme
 from labeling.studio.projects import ensure_project
 
 from .conftest import run_cli
-from .test_push import make_tasks, write_jsonl
+from .helpers import make_tasks, write_jsonl
 
 N = 600
 

@@ -24,7 +24,7 @@ from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
 
 from .conftest import REPO, run_cli
-from .test_pull import MV, arrow, prediction_ids, region, rid, task_for
+from .helpers import MV, arrow, prediction_ids, region, rid, task_for
 
 TITLE = "pull-tests-datasets"
 NAME = "news"

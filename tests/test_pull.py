@@ -10,59 +10,13 @@ import pytest
 from labeling.errors import NothingToPull
 from labeling.pull.policy import majority
 from labeling.pull.run import pull
-from labeling.records import Annotated, Document, Relation, Span, content_hash, region_id
+from labeling.records import Document, Span, content_hash
 from labeling.scheme import default_scheme
 from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
 
 from .conftest import run_cli
-
-MV = "pull-test-model-1"
-
-
-# -- helpers shared with test_datasets ------------------------------------------
-
-
-def region(text: str, rid: str, start: int, end: int, label: str, origin: str = "manual", stored: str | None = None) -> dict:
-    """A result item the way the Label Studio UI submits a text region."""
-    return {
-        "id": rid,
-        "from_name": "label",
-        "to_name": "text",
-        "type": "labels",
-        "origin": origin,
-        "value": {"start": start, "end": end, "text": text[start:end] if stored is None else stored, "labels": [label]},
-    }
-
-
-def arrow(head: str, child: str, label: str | None = "attributed_to") -> dict:
-    item = {"from_id": head, "to_id": child, "type": "relation", "direction": "right"}
-    if label:
-        item["labels"] = [label]
-    return item
-
-
-def rid(doc: Document, start: int, end: int, label: str) -> str:
-    return region_id(doc.hash, start, end, label)
-
-
-def task_for(doc: Document, spans: list[tuple[int, int, str]], relations: list[tuple[int, int]] = (), model_version: str = MV) -> dict:
-    """A task with one prediction; relations index into `spans` (head, child)."""
-    objs = [Span(s, e, label, doc.text[s:e], rid(doc, s, e, label)) for s, e, label in spans]
-    rels = [Relation(objs[h].id, objs[c].id, "attributed_to") for h, c in relations]
-    return Annotated(doc, objs, rels, model_version, 0.5).to_task()
-
-
-def prediction_ids(studio: Studio, task_ids: list[int]) -> dict[int, int]:
-    sdk = studio.sdk_for_tests()
-    out = {}
-    for tid in task_ids:
-        preds = sdk.tasks.get(id=tid).predictions or []
-        if preds:
-            p = preds[0]
-            out[tid] = p["id"] if isinstance(p, dict) else p.id
-    return out
-
+from .helpers import MV, arrow, prediction_ids, region, rid, task_for
 
 # -- the project ------------------------------------------------------------------
 

@@ -7,43 +7,16 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from labeling.errors import InputError
-from labeling.records import Annotated, Document, Relation, Span, region_id
 from labeling.scheme import default_scheme
 from labeling.studio.projects import ensure_project
 from labeling.studio.push import push_tasks, read_tasks
 
 from .conftest import REPO, run_cli
-
-
-def make_tasks(n: int, model_version: str = "toy-v1", prefix: str = "doc") -> list[dict]:
-    """n tasks, each with a CLAIM -> SOURCE prediction at known offsets."""
-    tasks = []
-    for i in range(n):
-        text = f'Report {prefix} {i}: the army said "{i} drones were shot down" near Kharkiv.'
-        doc = Document.make(f"{prefix}-{i:05d}", text, {"outlet": "test"})
-        c0 = text.index('"') + 1
-        c1 = text.index('"', c0)
-        s0 = text.index("army")
-        claim = Span(c0, c1, "CLAIM", text[c0:c1], region_id(doc.hash, c0, c1, "CLAIM"), 0.8)
-        source = Span(s0, s0 + 4, "SOURCE", "army", region_id(doc.hash, s0, s0 + 4, "SOURCE"), 0.9)
-        rel = Relation(claim.id, source.id, "attributed_to", 0.8)
-        tasks.append(Annotated(doc, [claim, source], [rel], model_version, 0.8).to_task())
-    return tasks
-
-
-def write_jsonl(path: Path, tasks: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tasks))
-    return path
-
-
-def project_tasks(studio, project_id: int) -> list[dict]:
-    sdk = studio.sdk_for_tests()
-    return [t.dict() for t in sdk.tasks.list(project=project_id, fields="all", page_size=500)]
+from .helpers import make_tasks, project_tasks, write_jsonl
 
 
 def test_first_push_creates_tasks_with_visible_predictions_second_creates_none(studio, ls_env, tmp_path):

@@ -28,13 +28,14 @@ import pytest
 
 from labeling.datasets.store import file_digest, read_manifest, verify
 from labeling.quality.html import TITLES
+from labeling.quality.metrics import EDIT_KINDS
 from labeling.records import Document
 from labeling.scheme import default_scheme
 from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
 
 from .conftest import run_cli
-from .test_pull import arrow, prediction_ids, region, rid, task_for
+from .helpers import arrow, prediction_ids, region, rid, task_for
 
 TITLE = "report-tests"
 MV1, MV2 = "report-mv-1", "report-mv-2"
@@ -451,10 +452,32 @@ def test_version_2(reports):
     assert set(q) == {"format", "dataset", "version", "created_at", "project", "documents", "suggestions", "agreement", "progress", "summary", "trend"}
     # The terminal tables.
     text = " ".join(r.stdout.split())
-    assert "Suggestions vs final, quality@v0002: 3 of 4 documents; 64.3% of final spans unchanged" in text
+    assert "Suggestions vs final, quality@v0002, all model versions: 3 of 4 documents; 64.3% of final spans unchanged" in text
     assert "Agreement: 1 task(s) with 2+ annotations, 1 pair(s)" in text
     assert "Progress: 6 tasks, 4 annotated, 1 skipped, 1 not annotated" in text
     assert f"Wrote {Path('tmp/quality/v0002/quality.json')} and {Path('tmp/quality/v0002/report.html')}" in text
+
+
+def test_every_figure_is_readable_at_80_columns_when_piped(reports, ls_env):
+    cwd, out = reports
+    vdir = out["v0002"][0]
+    env = {**ls_env, "COLUMNS": "80"}
+    r = run_cli(["report", "quality@v0002", "--exports-dir", "tmp"], env=env, cwd=cwd)  # captured: no TTY
+    assert r.returncode == 0, r.stderr
+    assert "…" not in r.stdout and max(len(line) for line in r.stdout.splitlines()) <= 80
+    q = load(vdir)
+    blocks = {"all model versions": q["suggestions"]["all"], **q["suggestions"]["model_versions"]}
+    rows = [line.split() for line in r.stdout.splitlines()]
+    for name, block in blocks.items():
+        assert f"Suggestions vs final, quality@v0002, {name}" in " ".join(r.stdout.split())
+        for label, exact in block["scores"]["exact"]["labels"].items():
+            overlap = block["scores"]["overlap"]["labels"][label]
+            want = [label, *(f"{exact[k]:.3f}" for k in ("precision", "recall", "f1")), *(f"{overlap[k]:.3f}" for k in ("precision", "recall", "f1"))]
+            assert any(row[: len(want)] == want for row in rows), (name, want)
+        totals = block["edits"]["total"]
+        assert ["all", "spans", *(str(totals[k]) for k in EDIT_KINDS)] in rows
+    as_json = run_cli(["report", "quality@v0002", "--exports-dir", "tmp", "--json"], env=env, cwd=cwd)
+    assert as_json.returncode == 0 and json.loads(as_json.stdout) == q
 
 
 def test_hashed_files_unchanged_and_verify_passes(reports, ls_env):

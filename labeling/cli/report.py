@@ -25,6 +25,7 @@ def report_cli(
         None, "--out", help="Directory for quality.json and report.html (default: the version folder; with --project: the current directory)."
     ),
     html: Path | None = typer.Option(None, "--html", help="Write the HTML report here instead."),
+    as_json: bool = typer.Option(False, "--json", help="Print the quality dict (quality.json's content) as JSON instead of tables."),
 ) -> None:
     """How much annotators changed the suggestions, whether they agree, and progress.
 
@@ -48,36 +49,59 @@ def report_cli(
         studio = Studio.connect()
         with console.status("Pulling the project into a temporary directory..."):
             result = report_project(studio, project=project, project_id=project_id, policy=policy, out_dir=out_dir or Path("."), html=html)
+    if as_json:
+        import json
+
+        print(json.dumps(result.quality.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
+        console.print(f"Wrote {result.json_path} and {result.html_path}")
+        return
     for table in _tables(result.quality):
-        out.print(table)
+        out.print(table, soft_wrap=False)  # titles wrap to the terminal; figures never do
     out.print(f"Wrote {result.json_path} and {result.html_path}")
 
 
-def _tables(q: Quality) -> list[Table]:
+def _table(title: str, first: str, *columns: str) -> Table:
+    """A table that stays readable at 80 columns and when piped: figures never wrap or shrink to '0.…'."""
+    from rich import box
     from rich.table import Table
 
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    t.add_column(first, justify="left", overflow="fold")
+    for col in columns:
+        t.add_column(col, justify="right", no_wrap=True)
+    return t
+
+
+def _tables(q: Quality) -> list[Table]:
     from ..quality.metrics import EDIT_KINDS
 
     where = f"{q.dataset}@{q.version}" if q.dataset else f"project {(q.project or {}).get('title')!r}"
     d, s = q.documents, q.suggestions
     share = "-" if s.unchanged_share is None else f"{100 * s.unchanged_share:.1f}%"
-    f1 = Table(title=f"Suggestions vs final, {where}: {d['with_suggestion']} of {d['total']} documents; {share} of final spans unchanged", title_justify="left")
-    for col in ("model_version / label", "Exact P", "R", "F1", "Overlap P", "R", "F1", "Final", *EDIT_KINDS):
-        f1.add_column(col, justify="left" if col.startswith("model") else "right")
-    for mv, sq in [("all", s), *q.by_model_version.items()]:
+    tables = []
+    # One table per model_version, labels as rows: eight columns fit in 80.
+    for mv, sq in [("all model versions", s), *q.by_model_version.items()]:
         sc = sq.scores
-        f1.add_row(mv, *_prf(sc.micro("exact")), *_prf(sc.micro("overlap")), str(sc.micro("exact").support), *map(str, sq.edit_totals().values()), style="bold")
+        title = f"Suggestions vs final, {where}, {mv}"
+        if mv == "all model versions":
+            title += f": {d['with_suggestion']} of {d['total']} documents; {share} of final spans unchanged"
+        t = _table(title, "Label", "Exact P", "R", "F1", "Overlap P", "R", "F1", "Final")
         for label, exact in sc.span_exact.items():
+            t.add_row(label, *_prf(exact), *_prf(sc.span_overlap[label]), str(exact.support))
+        t.add_row("all spans", *_prf(sc.micro("exact")), *_prf(sc.micro("overlap")), str(sc.micro("exact").support), style="bold")
+        t.add_row("relations", *_prf(sc.relation_exact), *_prf(sc.relation_overlap), str(sc.relation_exact.support))
+        tables.append(t)
+
+        e = _table(f"Edits, {mv}: suggestion -> final", "Label", *EDIT_KINDS)
+        for label in sc.span_exact:
             edits = sq.edits.get(label, dict.fromkeys(EDIT_KINDS, 0))
-            f1.add_row(f"  {label}", *_prf(exact), *_prf(sc.span_overlap[label]), str(exact.support), *map(str, edits.values()))
-        f1.add_row("  relations", *_prf(sc.relation_exact), *_prf(sc.relation_overlap), str(sc.relation_exact.support))
-    tables = [f1]
+            e.add_row(label, *(str(edits[k]) for k in EDIT_KINDS))
+        e.add_row("all spans", *(str(v) for v in sq.edit_totals().values()), style="bold")
+        tables.append(e)
 
     a = q.agreement
     if a.tasks:
-        ag = Table(title=f"Agreement: {a.tasks} task(s) with 2+ annotations, {a.pairs} pair(s) (F1)", title_justify="left")
-        for col in ("Label", "Exact F1", "Overlap F1"):
-            ag.add_column(col, justify="left" if col == "Label" else "right")
+        ag = _table(f"Agreement: {a.tasks} task(s) with 2+ annotations, {a.pairs} pair(s) (F1)", "Label", "Exact F1", "Overlap F1")
         for label, exact in a.scores.span_exact.items():
             ag.add_row(label, f"{exact.f1:.3f}", f"{a.scores.span_overlap[label].f1:.3f}")
         ag.add_row("all spans", f"{a.scores.micro('exact').f1:.3f}", f"{a.scores.micro('overlap').f1:.3f}", style="bold")
@@ -85,12 +109,13 @@ def _tables(q: Quality) -> list[Table]:
         tables.append(ag)
 
     t = q.progress.get("tasks", {})
-    pr = Table(
-        title=f"Progress: {t.get('total')} tasks, {t.get('annotated')} annotated, {t.get('skipped')} skipped, {t.get('unannotated')} not annotated",
-        title_justify="left",
+    pr = _table(
+        f"Progress: {t.get('total')} tasks, {t.get('annotated')} annotated, {t.get('skipped')} skipped, {t.get('unannotated')} not annotated",
+        "Annotator",
+        "Done",
+        "Skipped",
+        "Median lead (s)",
     )
-    for col in ("Annotator", "Done", "Skipped", "Median lead time (s)"):
-        pr.add_column(col, justify="left" if col == "Annotator" else "right")
     for name, row in q.progress.get("annotators", {}).items():
         median = row.get("lead_time_median")
         pr.add_row(name, str(row["done"]), str(row["skipped"]), "-" if median is None else f"{median:.1f}")
@@ -98,9 +123,7 @@ def _tables(q: Quality) -> list[Table]:
 
     splits = q.progress.get("labels", {})
     labels = sorted({k for c in splits.values() for k in c})
-    lc = Table(title="Documents and spans per split", title_justify="left")
-    for col in ("Split", "Documents", *labels):
-        lc.add_column(col, justify="left" if col == "Split" else "right")
+    lc = _table("Documents and spans per split", "Split", "Documents", *labels)
     for split, counts in splits.items():
         lc.add_row(split, str(q.progress.get("documents", {}).get(split, "-")), *(str(counts.get(k, 0)) for k in labels))
     tables.append(lc)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DatasetError
+from ..records import iter_jsonl
 from .splits import SPLITS
 
 VERSION_RE = re.compile(r"^v(\d{4,})$")
@@ -82,10 +83,9 @@ def read_manifest(version_dir: Path) -> dict[str, Any]:
 
 
 def iter_records(version_dir: Path, split: str) -> Iterator[dict[str, Any]]:
-    with open(version_dir / f"{split}.jsonl", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+    """A split's records, one at a time; a damaged line raises InputError naming file and line."""
+    for _, record in iter_jsonl(version_dir / f"{split}.jsonl"):
+        yield record
 
 
 def file_digest(path: Path) -> dict[str, Any]:

@@ -51,7 +51,7 @@ from typing import Any
 from ..errors import ConfigError, LabelingError
 from ..ingest import Summary
 from ..paths import configs_dir
-from ..records import Annotated, Document, Relation, Span, region_id
+from ..records import Annotated, Document, Relation, Span, jsonl_writer, region_id
 from ..scheme import Scheme, default_scheme
 
 NO_REGION_SCORE = 0.5
@@ -219,8 +219,9 @@ def write_tasks(annotated: Iterable[Annotated], path: str | Path, *, summary: Su
     count = 0
     try:
         with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
+            writer = jsonl_writer(fh)
             for item in annotated:
-                fh.write(json.dumps(item.to_task(), ensure_ascii=False, sort_keys=True) + "\n")
+                writer.write(item.to_task())
                 count += 1
                 if summary is not None:
                     summary.written = count

@@ -20,11 +20,10 @@ annotation is left out of the dataset and counted as skipped.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Literal
+from typing import Any
 
 from ..records import Relation, Span
 
-Policy = Literal["latest", "ground-truth", "majority"]
 POLICIES: tuple[str, ...] = ("latest", "ground-truth", "majority")
 
 

@@ -8,13 +8,12 @@ Both files may be dataset JSONL (records with `id`, `text`, `spans`,
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import InputError
-from ..records import Relation, Span, content_hash, from_results, normalise
+from ..records import Relation, Span, content_hash, from_results, iter_jsonl, normalise
 from .metrics import Scores, score
 
 Prefer = Literal["annotations", "predictions"]
@@ -93,22 +92,10 @@ def pair_documents(gold: list[Scored], pred: list[Scored]) -> tuple[list[tuple[S
 def read_scored(path: Path, *, prefer: Prefer = "predictions", model_version: str | None = None) -> list[Scored]:
     """Read dataset records or Label Studio tasks; errors name `path:line`."""
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise InputError(str(path), "file not found", "Check the path.") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(str(path), f"not UTF-8 text ({exc.reason} at byte {exc.start})", "Save the file as UTF-8.") from None
     docs: list[Scored] = []
     seen: dict[str, str] = {}
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for n, obj in iter_jsonl(path):
         origin = f"{path}:{n}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(origin, f"not valid JSON: {exc.msg}", "Each line must hold one JSON object.") from None
         try:
             doc = _parse(obj, origin, prefer, model_version)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -340,18 +340,3 @@ class Studio:
         """User id -> email, to name annotators (the export only carries ids)."""
         with _translate_errors(self.url):
             return {u.id: u.email or u.username or str(u.id) for u in self._sdk.users.list()}
-
-
-def iter_batches(items: Iterable[Any], *, max_count: int, max_bytes: int, size=lambda x: len(json.dumps(x))) -> Iterator[list[Any]]:
-    """Group a stream into batches bounded by item count and by serialised size."""
-    batch: list[Any] = []
-    nbytes = 0
-    for item in items:
-        n = size(item)
-        if batch and (len(batch) >= max_count or nbytes + n > max_bytes):
-            yield batch
-            batch, nbytes = [], 0
-        batch.append(item)
-        nbytes += n
-    if batch:
-        yield batch

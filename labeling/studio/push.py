@@ -26,12 +26,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
-
-import jsonlines
+from typing import Any
 
 from ..errors import InputError, RequestRejected
-from ..records import content_hash, normalise
+from ..records import content_hash, iter_jsonl, normalise
 from .client import Studio
 
 DEFAULT_BATCH_COUNT = 500
@@ -83,20 +81,8 @@ def read_tasks(path: Path, *, text_field: str = "text") -> Iterator[dict]:
     data.id, else derived from the hash. Both are stored in the task's data (the
     project is the push's ledger); predictions and annotations are kept as they are.
     """
-    line_no = 0
-
-    def lines(fh: IO[bytes]) -> Iterator[bytes]:
-        nonlocal line_no
-        for raw in fh:
-            line_no += 1
-            yield raw
-
-    with open(path, "rb") as fh, jsonlines.Reader(lines(fh)) as reader:
-        try:
-            for task in reader.iter(skip_empty=True):
-                yield _as_task(task, f"{path}:{line_no}", text_field)
-        except jsonlines.InvalidLineError as exc:
-            raise InputError(f"{path}:{exc.lineno}", f"not a JSON object ({exc.__cause__ or exc})") from None
+    for line_no, task in iter_jsonl(path):
+        yield _as_task(task, f"{path}:{line_no}", text_field)
 
 
 def _as_task(task: Any, where: str, text_field: str) -> dict:

@@ -1,0 +1,78 @@
+"""Helpers the test modules share: tasks as `labeling` writes them, Label Studio result items, ids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from labeling.records import Annotated, Document, Relation, Span, region_id
+from labeling.studio.client import Studio
+
+MV = "pull-test-model-1"
+
+
+def region(text: str, rid: str, start: int, end: int, label: str, origin: str = "manual", stored: str | None = None) -> dict:
+    """A result item the way the Label Studio UI submits a text region."""
+    return {
+        "id": rid,
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "origin": origin,
+        "value": {"start": start, "end": end, "text": text[start:end] if stored is None else stored, "labels": [label]},
+    }
+
+
+def arrow(head: str, child: str, label: str | None = "attributed_to") -> dict:
+    item = {"from_id": head, "to_id": child, "type": "relation", "direction": "right"}
+    if label:
+        item["labels"] = [label]
+    return item
+
+
+def rid(doc: Document, start: int, end: int, label: str) -> str:
+    return region_id(doc.hash, start, end, label)
+
+
+def task_for(doc: Document, spans: list[tuple[int, int, str]], relations: list[tuple[int, int]] = (), model_version: str = MV) -> dict:
+    """A task with one prediction; relations index into `spans` (head, child)."""
+    objs = [Span(s, e, label, doc.text[s:e], rid(doc, s, e, label)) for s, e, label in spans]
+    rels = [Relation(objs[h].id, objs[c].id, "attributed_to") for h, c in relations]
+    return Annotated(doc, objs, rels, model_version, 0.5).to_task()
+
+
+def prediction_ids(studio: Studio, task_ids: list[int]) -> dict[int, int]:
+    sdk = studio.sdk_for_tests()
+    out = {}
+    for tid in task_ids:
+        preds = sdk.tasks.get(id=tid).predictions or []
+        if preds:
+            p = preds[0]
+            out[tid] = p["id"] if isinstance(p, dict) else p.id
+    return out
+
+
+def make_tasks(n: int, model_version: str = "toy-v1", prefix: str = "doc") -> list[dict]:
+    """n tasks, each with a CLAIM -> SOURCE prediction at known offsets."""
+    tasks = []
+    for i in range(n):
+        text = f'Report {prefix} {i}: the army said "{i} drones were shot down" near Kharkiv.'
+        doc = Document.make(f"{prefix}-{i:05d}", text, {"outlet": "test"})
+        c0 = text.index('"') + 1
+        c1 = text.index('"', c0)
+        s0 = text.index("army")
+        claim = Span(c0, c1, "CLAIM", text[c0:c1], region_id(doc.hash, c0, c1, "CLAIM"), 0.8)
+        source = Span(s0, s0 + 4, "SOURCE", "army", region_id(doc.hash, s0, s0 + 4, "SOURCE"), 0.9)
+        rel = Relation(claim.id, source.id, "attributed_to", 0.8)
+        tasks.append(Annotated(doc, [claim, source], [rel], model_version, 0.8).to_task())
+    return tasks
+
+
+def write_jsonl(path: Path, tasks: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in tasks))
+    return path
+
+
+def project_tasks(studio, project_id: int) -> list[dict]:
+    sdk = studio.sdk_for_tests()
+    return [t.dict() for t in sdk.tasks.list(project=project_id, fields="all", page_size=500)]
