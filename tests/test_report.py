@@ -480,6 +480,20 @@ def test_every_figure_is_readable_at_80_columns_when_piped(reports, ls_env):
     assert as_json.returncode == 0 and json.loads(as_json.stdout) == q
 
 
+def test_html_rebuilds_from_the_saved_quality_json(reports, ls_env):
+    cwd, out = reports
+    vdir = out["v0002"][0]
+    before = (vdir / "report.html").read_bytes()
+    (vdir / "report.html").unlink()
+    (vdir / "train.jsonl").rename(vdir / "train.moved")  # proves the records are not read again
+    try:
+        r = run_cli(["report", "quality@v0002", "--exports-dir", "tmp", "--html-only"], env=ls_env, cwd=cwd)
+    finally:
+        (vdir / "train.moved").rename(vdir / "train.jsonl")
+    assert r.returncode == 0, r.stderr
+    assert (vdir / "report.html").read_bytes() == before
+
+
 def test_hashed_files_unchanged_and_verify_passes(reports, ls_env):
     cwd, out = reports
     for vdir, _, before in out.values():

@@ -26,6 +26,7 @@ def report_cli(
     ),
     html: Path | None = typer.Option(None, "--html", help="Write the HTML report here instead."),
     as_json: bool = typer.Option(False, "--json", help="Print the quality dict (quality.json's content) as JSON instead of tables."),
+    html_only: bool = typer.Option(False, "--html-only", help="Rebuild report.html from the version's saved quality.json, without recomputing."),
 ) -> None:
     """How much annotators changed the suggestions, whether they agree, and progress.
 
@@ -41,6 +42,12 @@ def report_cli(
 
     if (ref is None) == (project is None and project_id is None):
         raise DatasetError("Name either a dataset version or a project.", "For example: labeling report conflict@v2, or labeling report --project TITLE")
+    if ref is not None and html_only:
+        from ..datasets.store import resolve
+        from ..quality.report import rerender_html
+
+        out.print(f"Wrote {rerender_html(resolve(exports_dir, ref), html=html)}")
+        return
     if ref is not None:
         result = report_version(exports_dir, ref, out_dir=out_dir, html=html)
     else:

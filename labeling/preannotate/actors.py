@@ -16,12 +16,8 @@ from spacy.tokens import Doc, Span, Token
 
 from .cues import Cues
 from .regions import Region, region
+from .scores import SCORE_AGENT, SCORE_GROUP, SCORE_ORG, SCORE_PERSON, SCORE_TARGET
 
-SCORE_PERSON = 0.85
-SCORE_ORG = 0.8
-SCORE_GROUP = 0.75  # "<named modifier> <group noun>"
-SCORE_AGENT = 0.7  # a country or building acting: depends on the parse
-SCORE_TARGET = 0.6  # a country as object of a verb: a participant more often than a place
 _AGENT_DEPS = frozenset({"nsubj"})
 # Objects of these are places ("fled toward Goma"), whatever NER called them.
 _PLACE_PREPS = frozenset(

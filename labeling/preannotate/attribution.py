@@ -27,15 +27,7 @@ from spacy.tokens import Doc, Token
 from .actors import name_extent
 from .cues import Cues
 from .regions import PRONOUN_TAGS, Region, ent_of, region, text_region
-
-# Scores: see labeling/preannotate/run.py for their meaning.
-SCORE_QUOTE = 0.85  # quoted text next to its cue
-SCORE_COMPLEMENT = 0.7  # a parsed clause: extent errors are common
-SCORE_PARENTHETICAL = 0.65  # the clause before "..., X said"
-SCORE_RELAYED = 0.6  # the clause an "according to" / "citing" phrase modifies
-SCORE_SOURCE = 0.85  # subject of a cue verb
-SCORE_PRONOUN = 0.9  # a pronoun subject: extent cannot be wrong
-SCORE_RELAY_SOURCE = 0.8  # object of "according to" / "citing" / "as quoted by"
+from .scores import SCORE_COMPLEMENT, SCORE_PARENTHETICAL, SCORE_PRONOUN, SCORE_QUOTE, SCORE_RELAY_SOURCE, SCORE_RELAYED, SCORE_SOURCE
 
 _NP_LEFT = frozenset({"det", "compound", "amod", "nmod", "poss", "nummod", "quantmod"})
 _NAME_ENTS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})

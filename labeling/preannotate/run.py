@@ -9,26 +9,7 @@ Pipeline: any installed spaCy pipeline (its tagger, parser and NER), then a
 `conflict_annotator` (labeling/preannotate/) with the word lists of configs/cues.toml.
 The lemmatizer is disabled: no rule reads lemmas (cue files list inflected forms).
 
-Scores
-- Region score: a rule-based confidence in [0, 1], fixed per rule kind. It
-  estimates how often a region from that kind of rule is exactly right
-  (label and both offsets) and ranks kinds against each other:
-  0.9 a known weapon model ("MQ-9", "HIMARS") or a pronoun SOURCE;
-  0.85 a weapon type noun, a PERSON actor, a quoted CLAIM, the subject of a cue verb;
-  0.8 an ORG actor, an unseen designator joined to a type noun ("KX-77 drone"),
-      the object of "according to" / "citing" / "as quoted by";
-  0.75 a named group ("Russian forces");
-  0.7 a country or building acting (depends on the parse), a reported clause
-      ("X said that C"), a model name or designator next to a head noun;
-  0.65 the clause before a parenthetical cue ("C, the command said");
-  0.6 the clause an "according to" / "citing" phrase modifies, a country as
-      the object of a verb ("send Ukraine a package").
-  A relation's score is the lower of its two regions' scores.
-- Task score (the prediction's `score`): the lowest region score in the task,
-  so Label Studio's uncertainty sampling (ascending score) shows first the
-  tasks whose weakest suggestion is least reliable. A task with no regions
-  scores 0.5 (NO_REGION_SCORE): finding nothing in a conflict article is
-  itself doubtful, so such tasks come before well-covered ones.
+Scores: a fixed confidence per rule kind, all in labeling/preannotate/scores.py.
 
 `model_version` is `conflict-rules-<pipeline>-<pipeline version>-<8 hex>`: the
 hex is a sha256 fingerprint over everything that changes output (pipeline name,
@@ -53,8 +34,8 @@ from ..ingest import Summary
 from ..paths import configs_dir
 from ..records import Annotated, Document, Relation, Span, jsonl_writer, region_id
 from ..scheme import Scheme, default_scheme
+from .scores import NO_REGION_SCORE
 
-NO_REGION_SCORE = 0.5
 RELATION = "attributed_to"
 LABELS = ("ACTOR", "WEAPON", "CLAIM", "SOURCE")
 DEFAULT_BATCH_SIZE = 64

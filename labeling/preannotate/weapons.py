@@ -20,6 +20,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from .regions import Region, chars
+from .scores import SCORE_MODEL, SCORE_NAMED, SCORE_SHAPE_TYPED, SCORE_TYPE
 
 PARTS_KEY = "weapon_parts"
 ROLES = ("MODEL", "TYPE", "NAME", "SHAPE", "HEAD", "MOD", "MAKER")
@@ -27,12 +28,6 @@ _PRIORITY = {role: n for n, role in enumerate(ROLES)}
 # Named entities that can contain a weapon word without naming a weapon
 # ("Strategic Rocket Forces"); a part strictly inside one is dropped.
 _NAME_ENTS = frozenset({"ORG", "GPE", "FAC", "PERSON", "WORK_OF_ART", "EVENT", "LAW", "NORP", "LOC"})
-
-# Scores: a fixed confidence per rule kind; meaning in labeling/preannotate/run.py.
-SCORE_MODEL = 0.9  # a known designator or model
-SCORE_SHAPE_TYPED = 0.8  # an unseen designator shape joined to a type noun
-SCORE_TYPE = 0.85  # a type noun or phrase alone
-SCORE_NAMED = 0.7  # a model name or shape next to a head noun, no type noun
 
 
 def weapon_regions(doc: Doc, ents) -> list[Region]:

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .metrics import EDIT_KINDS, MODES
-
-if TYPE_CHECKING:
-    from .report import Quality
 
 TITLES = {
     "f1": "Suggestion F1 per label",
@@ -129,17 +126,17 @@ def _section(key: str, body: str) -> str:
     return f"<h2>{escape(TITLES[key])}</h2>{body}"
 
 
-def render(q: Quality) -> str:
-    """The whole HTML page for one report."""
-    d = q.to_dict()
+def render(d: dict[str, Any]) -> str:
+    """The whole HTML page for one report, from the quality dict (quality.json), so a saved report re-renders without recomputing."""
+    project = d.get("project") or {}
     sug, ag, prog = d["suggestions"]["all"], d["agreement"], d["progress"]
-    where = f"{q.dataset}@{q.version}" if q.dataset else f"project {(q.project or {}).get('title', '?')!r}"
+    where = f"{d['dataset']}@{d['version']}" if d.get("dataset") else f"project {project.get('title', '?')!r}"
     docs = d["documents"]
     parts = [
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Quality report: {escape(where)}</title>'
         f"<style>{CSS}</style></head><body><h1>Quality report: {escape(where)}</h1>",
-        f"<p>Project {escape(str((q.project or {}).get('title')))} (id {escape(str((q.project or {}).get('id')))}), "
-        f"created {escape(str(q.created_at))}. Documents: {docs['total']} ({docs['with_suggestion']} with a suggestion, "
+        f"<p>Project {escape(str(project.get('title')))} (id {escape(str(project.get('id')))}), "
+        f"created {escape(str(d.get('created_at')))}. Documents: {docs['total']} ({docs['with_suggestion']} with a suggestion, "
         f"{docs['without_suggestion']} without, {docs['unknown_model_version']} of unknown model version). "
         f"Final spans unchanged from the suggestions: {_pct(sug['unchanged_share'])}.</p>",
     ]
@@ -218,7 +215,7 @@ def render(q: Quality) -> str:
         )
     )
 
-    tr = q.trend
+    tr = d.get("trend") or []
     names = {"spans exact": "f1_exact", "spans overlap": "f1_overlap", "relations exact": "relation_f1_exact"}
     parts.append(
         _section(

@@ -46,6 +46,7 @@ from typing import Any
 
 from ..datasets.splits import SPLITS
 from ..datasets.store import iter_records, read_manifest, resolve, versions
+from ..errors import DatasetError
 from ..records import Relation, Span
 from .metrics import EDIT_KINDS, MODES, PRF, Scores, agreement, classify_edits, score
 
@@ -279,8 +280,22 @@ def write_report(q: Quality, out_dir: Path, *, html: Path | None = None) -> Repo
     json_path.write_text(json.dumps(q.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     html_path = Path(html) if html else out_dir / HTML_FILE
     html_path.parent.mkdir(parents=True, exist_ok=True)
-    html_path.write_text(render(q), encoding="utf-8")
+    html_path.write_text(render(q.to_dict()), encoding="utf-8")
     return ReportResult(q, json_path, html_path)
+
+
+def rerender_html(version_dir: Path, *, html: Path | None = None) -> Path:
+    """Rebuild report.html from a saved quality.json, without reading the records again."""
+    from .html import render
+
+    src = version_dir / QUALITY_FILE
+    try:
+        saved = json.loads(src.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError) as exc:
+        raise DatasetError(f"{src}: missing or not JSON ({type(exc).__name__}).", "Run `labeling report NAME@vN` once to write it.") from None
+    out = Path(html) if html else version_dir / HTML_FILE
+    out.write_text(render(saved), encoding="utf-8")
+    return out
 
 
 def report_version(exports_dir: Path, ref: str, *, out_dir: Path | None = None, html: Path | None = None) -> ReportResult:
