@@ -132,8 +132,7 @@ def from_task(task: dict[str, Any], *, scheme: Scheme, policy: str, project_id: 
         spans, rels = versions[chosen["id"]]
         used = [chosen["id"]]
     suggestion = _suggestion(chosen, text, input_hash, scheme, task_id, doc_id, task.get("predictions") or [])
-    author = chosen.get("completed_by")
-    author_id = author.get("id") if isinstance(author, dict) else author
+    author_id = annotator_id(chosen)
     meta = {
         "project_id": project_id,
         "task_id": task_id,
@@ -156,12 +155,11 @@ def from_task(task: dict[str, Any], *, scheme: Scheme, policy: str, project_id: 
     each = []
     if len(annotations) >= 2:
         for a in sorted(annotations, key=lambda a: a["id"]):
-            who = a.get("completed_by")
-            who = who.get("id") if isinstance(who, dict) else who
+            who = annotator_id(a)
             each.append(
                 {
                     "annotation_id": a["id"],
-                    "annotator": users.get(who, str(who)) if isinstance(who, int) else str(who),
+                    "annotator": annotator_name(a, users),
                     "annotator_id": who,
                     "created_at": a.get("created_at"),
                     "updated_at": a.get("updated_at"),
@@ -192,9 +190,7 @@ class Progress:
         else:
             self.tasks["unannotated"] += 1
         for a in annotations:
-            who = a.get("completed_by")
-            who = who.get("id") if isinstance(who, dict) else who
-            name = users.get(who, str(who)) if isinstance(who, int) else str(who)
+            name = annotator_name(a, users)
             row = self.annotators.setdefault(name, {"done": 0, "skipped": 0})
             row["skipped" if a.get("was_cancelled") else "done"] += 1
             if not a.get("was_cancelled") and isinstance(a.get("lead_time"), (int, float)):
@@ -207,3 +203,15 @@ class Progress:
             median = times[len(times) // 2] if len(times) % 2 else (sum(times[len(times) // 2 - 1 : len(times) // 2 + 1]) / 2 if times else None)
             annotators[name] = {**row, "lead_time_total": round(sum(times), 3), "lead_time_median": median}
         return {"tasks": dict(self.tasks), "annotators": annotators}
+
+
+def annotator_id(annotation: dict[str, Any]) -> Any:
+    """The user id of an export annotation's author (Label Studio gives an id, or a user object)."""
+    who = annotation.get("completed_by")
+    return who.get("id") if isinstance(who, dict) else who
+
+
+def annotator_name(annotation: dict[str, Any], users: dict[int, str]) -> str:
+    """The author's email when Label Studio knows the user, else the id as text."""
+    who = annotator_id(annotation)
+    return users.get(who, str(who)) if isinstance(who, int) else str(who)

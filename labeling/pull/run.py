@@ -13,6 +13,7 @@ The same export with the same options gives byte-identical split files.
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,10 +26,21 @@ import ijson
 from .. import __version__
 from ..datasets.card import changes_md, readme_md
 from ..datasets.splits import SPLITS, Doc, assign, signatures
-from ..datasets.store import check_name, clean_stale_temp_dirs, commit_version, diff_summaries, iter_records, label_counts, new_temp_dir, same_content, versions
+from ..datasets.store import (
+    check_name,
+    clean_stale_temp_dirs,
+    commit_version,
+    diff_summaries,
+    iter_records,
+    label_counts,
+    new_temp_dir,
+    next_version,
+    same_content,
+    versions,
+)
 from ..errors import DatasetError, NothingToPull, ProjectNotFound
 from ..scheme import Scheme, default_scheme
-from ..studio.client import Studio, public_url
+from ..studio.client import Project, Studio, public_url
 from ..studio.projects import not_found_message
 from .build import build_record, dumps, load_tokenizer, tokenize
 from .export import Pending, Progress, from_task
@@ -124,61 +136,121 @@ def pull(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, export_id, policy, ratios, unfreeze_test, on_task) -> PullResult:
+class _Spool:
+    """Records built from the export, spooled to a JSONL file: only an index and small tallies stay in memory."""
+
+    def __init__(self, path: Path, tokenizer: Any):
+        self.path, self.tokenizer = path, tokenizer
+        self.fh = open(path, "wb")  # noqa: SIM115 - closed by close(), after the whole export streamed through
+        self.index: dict[str, tuple[int, int, int]] = {}  # doc id -> (task id, offset, length) in the spool
+        self.tally: dict[str, tuple[list[str], int, str]] = {}  # doc id -> (span labels, relation count, task_hash)
+        self.docs: dict[str, Doc] = {}  # what the splits are assigned from
+        self.issues: list[Issue] = []
+        self.misaligned: list[tuple[str, str]] = []
+        self.model_versions: set[str] = set()
+
+    def add(self, batch: list[Pending]) -> None:
+        """Tokenize a batch of pending records (spaCy batches), build them and append them to the spool."""
+        sigs = signatures([p.text for p in batch])
+        for p, tokens, sig in zip(batch, tokenize(self.tokenizer, (p.text for p in batch)), sigs, strict=True):
+            rec = build_record(p.doc_id, p.text, tokens, p.spans, p.relations, meta=p.meta, suggestion=p.suggestion, annotations=p.annotations)
+            self.misaligned.extend((p.doc_id, sid) for sid in rec["misaligned"])
+            if rec["meta"]["model_version"]:
+                self.model_versions.add(rec["meta"]["model_version"])
+            if p.doc_id in self.index and not self._replaces(p):
+                continue
+            line = (dumps(rec) + "\n").encode("utf-8")
+            self.index[p.doc_id] = (p.task_id, self.fh.tell(), len(line))
+            self.tally[p.doc_id] = ([s.label for s in p.spans], len(p.relations), rec["task_hash"])
+            self.docs[p.doc_id] = Doc(p.doc_id, rec["input_hash"], sig)
+            self.fh.write(line)
+
+    def _replaces(self, p: Pending) -> bool:
+        """Two tasks with one document id: the higher task id wins, and the clash is reported."""
+        other = self.index[p.doc_id][0]
+        kept = max(other, p.task_id)
+        reason = f"tasks {other} and {p.task_id} share the document id; kept task {kept}"
+        self.issues.append(Issue(p.task_id, p.meta["annotation_id"], p.doc_id, "duplicate-doc-id", "dropped", reason))
+        return kept == p.task_id
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def _spool_export(export: Path, spool: _Spool, *, studio: Studio, proj: Project, scheme: Scheme, policy: str, progress: Progress, on_task) -> None:
+    """Stream the export: count progress, choose and validate each task's annotation, build records in batches."""
     users = studio.user_emails()
+    batch: list[Pending] = []
+    for n, task in enumerate(iter_export(export), 1):
+        progress.add(task, users)
+        pending, found = from_task(task, scheme=scheme, policy=policy, project_id=proj.id, users=users)
+        spool.issues += found
+        if pending is not None:
+            batch.append(pending)
+        if len(batch) >= BATCH:
+            spool.add(batch)
+            batch = []
+        if on_task:
+            on_task(n)
+    if batch:
+        spool.add(batch)
+    spool.close()
+
+
+@dataclass
+class _Parent:
+    """What a new version inherits from the latest one."""
+
+    splits: dict[str, str] = field(default_factory=dict)  # doc id -> split: documents keep their split
+    carried: dict[str, str] = field(default_factory=dict)  # doc id -> record line: frozen test docs missing from the export
+    summary: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)  # doc id -> (task_hash, label counts), for CHANGES.md
+
+
+def _read_parent(parent: Path | None, spool: _Spool, *, frozen: bool) -> _Parent:
+    inherited = _Parent()
+    if parent is None:
+        return inherited
+    for split in SPLITS:
+        for rec in iter_records(parent, split):
+            inherited.splits[rec["id"]] = split
+            inherited.summary[rec["id"]] = (rec["task_hash"], label_counts([s["label"] for s in rec["spans"]]))
+            if split == "test" and frozen and rec["id"] not in spool.index:
+                inherited.carried[rec["id"]] = dumps(rec) + "\n"
+                spool.tally[rec["id"]] = ([s["label"] for s in rec["spans"]], len(rec["relations"]), rec["task_hash"])
+                spool.docs[rec["id"]] = Doc(rec["id"], rec["input_hash"], signatures([rec["text"]])[0])
+    return inherited
+
+
+def _write_splits(tmp: Path, spool: _Spool, assignment: Any, carried: dict[str, str]) -> dict[str, Any]:
+    """train/dev/test.jsonl, records sorted by id; returns the manifest's counts."""
+    counts: dict[str, int] = {}
+    labels: dict[str, Counter[str]] = {}
+    relations: dict[str, int] = {}
+    with open(spool.path, "rb") as reader:
+        for split in SPLITS:
+            ids = sorted(i for i, s in assignment.splits.items() if s == split)
+            counts[split], labels[split], relations[split] = len(ids), Counter(), 0
+            with open(tmp / f"{split}.jsonl", "w", encoding="utf-8", newline="\n") as out:
+                for doc_id in ids:
+                    if doc_id in carried:
+                        out.write(carried[doc_id])
+                    else:
+                        _, offset, length = spool.index[doc_id]
+                        reader.seek(offset)
+                        out.write(reader.read(length).decode("utf-8"))
+                    span_labels, n_relations, _ = spool.tally[doc_id]
+                    labels[split].update(span_labels)
+                    relations[split] += n_relations
+    return {"documents": counts, "labels": {k: dict(v) for k, v in labels.items()}, "relations": relations}
+
+
+def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, export_id, policy, ratios, unfreeze_test, on_task) -> PullResult:
+    """Export file -> spooled records -> splits -> a new version (or none when nothing changed)."""
     progress = Progress()
-    issues: list[Issue] = []
-    misaligned: list[tuple[str, str]] = []
-    index: dict[str, tuple[int, int, int]] = {}  # doc id -> (task id, offset, length) in the spool
-    tally: dict[str, tuple[list[str], int, str]] = {}  # doc id -> (span labels, relation count, task_hash)
-    docs: dict[str, Doc] = {}
-    model_versions: set[str] = set()
-    spool_path = tmp / "records.jsonl"
-    with open(spool_path, "wb") as spool:
-
-        def flush(batch: list[Pending]) -> None:
-            sigs = signatures([p.text for p in batch])
-            for p, tokens, sig in zip(batch, tokenize(tokenizer, (p.text for p in batch)), sigs):
-                rec = build_record(p.doc_id, p.text, tokens, p.spans, p.relations, meta=p.meta, suggestion=p.suggestion, annotations=p.annotations)
-                misaligned.extend((p.doc_id, sid) for sid in rec["misaligned"])
-                if rec["meta"]["model_version"]:
-                    model_versions.add(rec["meta"]["model_version"])
-                line = (dumps(rec) + "\n").encode("utf-8")
-                if p.doc_id in index:
-                    kept = max(index[p.doc_id][0], p.task_id)
-                    issues.append(
-                        Issue(
-                            p.task_id,
-                            p.meta["annotation_id"],
-                            p.doc_id,
-                            "duplicate-doc-id",
-                            "dropped",
-                            f"tasks {index[p.doc_id][0]} and {p.task_id} share the document id; kept task {kept}",
-                        )
-                    )
-                    if kept != p.task_id:
-                        continue
-                index[p.doc_id] = (p.task_id, spool.tell(), len(line))
-                tally[p.doc_id] = ([s.label for s in p.spans], len(p.relations), rec["task_hash"])
-                docs[p.doc_id] = Doc(p.doc_id, rec["input_hash"], sig)
-                spool.write(line)
-
-        batch: list[Pending] = []
-        for n, task in enumerate(iter_export(tmp / "export.json"), 1):
-            progress.add(task, users)
-            pending, found = from_task(task, scheme=scheme, policy=policy, project_id=proj.id, users=users)
-            issues += found
-            if pending is not None:
-                batch.append(pending)
-            if len(batch) >= BATCH:
-                flush(batch)
-                batch = []
-            if on_task:
-                on_task(n)
-        if batch:
-            flush(batch)
+    spool = _Spool(tmp / "records.jsonl", tokenizer)
+    _spool_export(tmp / "export.json", spool, studio=studio, proj=proj, scheme=scheme, policy=policy, progress=progress, on_task=on_task)
     (tmp / "export.json").unlink()
-    if not index:
+    if not spool.index:
         raise NothingToPull(
             f"Project {proj.title!r} (id {proj.id}) has no submitted annotations yet "
             f"({progress.tasks['total']} tasks, {progress.tasks['skipped']} only skipped).",
@@ -187,49 +259,30 @@ def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, e
 
     have = versions(ddir)
     parent = ddir / have[-1] if have else None
-    previous: dict[str, str] = {}
-    carried: dict[str, str] = {}  # doc id -> line, test docs missing from the export
     frozen = parent is not None and not unfreeze_test
-    before: dict[str, tuple[str, dict[str, int]]] = {}  # the parent's doc id -> (task_hash, label counts)
-    if parent is not None:
-        for split in SPLITS:
-            for rec in iter_records(parent, split):
-                previous[rec["id"]] = split
-                before[rec["id"]] = (rec["task_hash"], label_counts([s["label"] for s in rec["spans"]]))
-                if split == "test" and frozen and rec["id"] not in index:
-                    carried[rec["id"]] = dumps(rec) + "\n"
-                    tally[rec["id"]] = ([s["label"] for s in rec["spans"]], len(rec["relations"]), rec["task_hash"])
-                    docs[rec["id"]] = Doc(rec["id"], rec["input_hash"], signatures([rec["text"]])[0])
-    assignment = assign(list(docs.values()), previous, ratios, frozen_test=frozen)
+    inherited = _read_parent(parent, spool, frozen=frozen)
+    assignment = assign(list(spool.docs.values()), inherited.splits, ratios, frozen_test=frozen)
+    counts = _write_splits(tmp, spool, assignment, inherited.carried)
+    spool.path.unlink()
 
-    counts: dict[str, int] = {}
-    labels: dict[str, dict[str, int]] = {}
-    relations: dict[str, int] = {}
-    with open(spool_path, "rb") as reader:
-        for split in SPLITS:
-            ids = sorted(i for i, s in assignment.splits.items() if s == split)
-            counts[split], labels[split], relations[split] = len(ids), {}, 0
-            with open(tmp / f"{split}.jsonl", "w", encoding="utf-8", newline="\n") as out:
-                for doc_id in ids:
-                    if doc_id in carried:
-                        line = carried[doc_id]
-                    else:
-                        _, offset, length = index[doc_id]
-                        reader.seek(offset)
-                        line = reader.read(length).decode("utf-8")
-                    out.write(line)
-                    span_labels, n_relations, _ = tally[doc_id]
-                    for label in span_labels:
-                        labels[split][label] = labels[split].get(label, 0) + 1
-                    relations[split] += n_relations
-    spool_path.unlink()
-
-    result = PullResult(dataset, None, None, None, export_id, progress.tasks, issues, misaligned, counts, sorted(assignment.held_out), sorted(carried))
+    result = PullResult(
+        dataset,
+        None,
+        None,
+        None,
+        export_id,
+        progress.tasks,
+        spool.issues,
+        spool.misaligned,
+        counts["documents"],
+        sorted(assignment.held_out),
+        sorted(inherited.carried),
+    )
     if parent is not None and same_content(tmp, parent):
         result.same_as = parent.name
         return result
 
-    version = f"v{int(have[-1][1:]) + 1 if have else 1:04d}"
+    version = next_version(ddir)
     manifest = {
         "version": version,
         "parent": parent.name if parent else None,
@@ -242,23 +295,19 @@ def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, e
         "ratios": list(ratios),
         "test_frozen": frozen,
         "scheme": {"name": scheme.name, "version": scheme.version, "digest": scheme.digest, "tokenizer": scheme.tokenizer},
-        "model_versions": sorted(model_versions),
-        "counts": {"documents": counts, "labels": labels, "relations": relations},
-        "summary": {"tasks": progress.tasks, "issues": _issue_counts(issues), "misaligned_spans": len(misaligned)},
+        "model_versions": sorted(spool.model_versions),
+        "counts": counts,
+        "summary": {"tasks": progress.tasks, "issues": _issue_counts(spool.issues), "misaligned_spans": len(spool.misaligned)},
         "progress": progress.to_dict(),
         "held_out": result.held_out,
         "carried_over": result.carried_over,
     }
-    after = {i: (tally[i][2], label_counts(tally[i][0])) for i in assignment.splits}
-    changes = changes_md(dataset, version, manifest["parent"], diff_summaries(before, after), manifest)
+    after = {i: (spool.tally[i][2], label_counts(spool.tally[i][0])) for i in assignment.splits}
+    changes = changes_md(dataset, version, manifest["parent"], diff_summaries(inherited.summary, after), manifest)
     final = commit_version(ddir, tmp, manifest, readme_md(dataset, manifest, scheme), changes)
     result.version, result.path = version, final
     return result
 
 
 def _issue_counts(issues: list[Issue]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for i in issues:
-        key = f"{i.kind}/{i.action}"
-        out[key] = out.get(key, 0) + 1
-    return dict(sorted(out.items()))
+    return dict(sorted(Counter(f"{i.kind}/{i.action}" for i in issues).items()))

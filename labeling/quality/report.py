@@ -277,10 +277,11 @@ def write_report(q: Quality, out_dir: Path, *, html: Path | None = None) -> Repo
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / QUALITY_FILE
-    json_path.write_text(json.dumps(q.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    saved = json.dumps(q.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    json_path.write_text(saved, encoding="utf-8")
     html_path = Path(html) if html else out_dir / HTML_FILE
     html_path.parent.mkdir(parents=True, exist_ok=True)
-    html_path.write_text(render(q.to_dict()), encoding="utf-8")
+    html_path.write_text(render(json.loads(saved)), encoding="utf-8")  # exactly what --html-only renders later
     return ReportResult(q, json_path, html_path)
 
 
