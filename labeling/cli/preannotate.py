@@ -22,6 +22,10 @@ def preannotate_cli(
     text_field: str = typer.Option("text", "--text-field", help="JSONL field / CSV column holding the text."),
     id_field: str = typer.Option("id", "--id-field", help="JSONL field / CSV column holding the document id."),
     silent: bool = typer.Option(False, "--silent", help="No progress bar and no summary."),
+    dask: str | None = typer.Option(
+        None, "--dask", help="Run on Dask: local[:N] (a local cluster of N worker processes) or tcp://HOST:PORT (a running scheduler)."
+    ),
+    chunk_size: int = typer.Option(500, "--chunk-size", min=1, help="With --dask: documents per chunk (one Dask task each)."),
 ) -> None:
     """Pre-annotate articles with spaCy and our rules; write Label Studio tasks.
 
@@ -31,10 +35,14 @@ def preannotate_cli(
     Example:
 
         labeling preannotate data/sample/articles -o tasks.jsonl --n-process 2
+        labeling preannotate news.jsonl -o tasks.jsonl --dask local:2
     """
     from ..ingest import Summary, read_documents
     from ..preannotate.run import build_pipeline, preannotate, write_tasks
 
+    if dask:
+        return _on_dask(inputs, output, dask=dask, chunk_size=chunk_size, model=model, batch_size=batch_size, silent=silent,
+                        read=dict(text_field=text_field, id_field=id_field, skip_invalid=skip_invalid, max_chars=max_chars, split_long=split_long))  # fmt: skip
     nlp = build_pipeline(model)
     summary = Summary()  # started after loading, so throughput is the stream's
     docs = read_documents(
@@ -52,6 +60,27 @@ def preannotate_cli(
         return
     write_tasks(_with_progress(stream), output, summary=summary)
     _print_summary(summary, output)
+
+
+def _on_dask(inputs: list[Path], output: Path, *, dask: str, chunk_size: int, model: str | None, batch_size: int, silent: bool, read: dict) -> None:
+    from ..ingest import Summary, read_documents
+    from ..preannotate.on_dask import write_tasks_on_dask
+    from ._common import progress_bar
+
+    summary = Summary()
+    docs = read_documents(inputs, summary=summary, **read)
+    with progress_bar("Chunks", silent=silent) as advance:
+
+        def started(dashboard: str | None, chunks: int) -> None:
+            if not silent:
+                console.print(f"Dask: {chunks} chunk(s) of up to {chunk_size} documents" + (f"; dashboard {dashboard}" if dashboard else ""))
+
+        written = write_tasks_on_dask(docs, output, address=dask, model=model, chunk_size=chunk_size, batch_size=batch_size, on_start=started, on_chunk=advance)
+    if not silent:
+        out.print(f"Wrote {written} tasks to {output}")
+        out.print(f"  documents read: {summary.read}, written: {written}, duplicates: {summary.duplicates}, split: {summary.split}")
+        for location, reason in summary.skipped:
+            out.print(f"    skipped {location}: {reason}", soft_wrap=True)
 
 
 def _with_progress(stream: Iterable) -> Iterator:
