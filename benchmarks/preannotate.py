@@ -31,7 +31,7 @@ from labeling.preannotate.run import build_pipeline, preannotate, write_tasks
 from labeling.records import Document
 from labeling.scheme import default_scheme
 
-OURS = ("weapon_ruler", "conflict_annotator")
+OURS = ("weapon_ruler", "actor_ruler", "conflict_annotator")
 
 
 def corpus(n: int) -> Iterator[Document]:

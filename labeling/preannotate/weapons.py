@@ -20,6 +20,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from .regions import Region, chars
+from .scores import SCORES
 
 PARTS_KEY = "weapon_parts"
 ROLES = ("MODEL", "TYPE", "NAME", "SHAPE", "HEAD", "MOD", "MAKER")
@@ -27,12 +28,6 @@ _PRIORITY = {role: n for n, role in enumerate(ROLES)}
 # Named entities that can contain a weapon word without naming a weapon
 # ("Strategic Rocket Forces"); a part strictly inside one is dropped.
 _NAME_ENTS = frozenset({"ORG", "GPE", "FAC", "PERSON", "WORK_OF_ART", "EVENT", "LAW", "NORP", "LOC"})
-
-# Scores: a fixed confidence per rule kind; meaning in labeling/preannotate/run.py.
-SCORE_MODEL = 0.9  # a known designator or model
-SCORE_SHAPE_TYPED = 0.8  # an unseen designator shape joined to a type noun
-SCORE_TYPE = 0.85  # a type noun or phrase alone
-SCORE_NAMED = 0.7  # a model name or shape next to a head noun, no type noun
 
 
 def weapon_regions(doc: Doc, ents) -> list[Region]:
@@ -78,13 +73,13 @@ def _chunk_region(doc: Doc, chunk: list[tuple[int, int, str]]) -> Region | None:
         return None
     roles = {role for _, _, role in chunk}
     if "MODEL" in roles:
-        score, rule = SCORE_MODEL, "weapon-model"
+        rule = "weapon-model"
     elif "TYPE" in roles:
         typed_shape = bool(roles & {"SHAPE", "NAME"})
-        score, rule = (SCORE_SHAPE_TYPED, "weapon-shape") if typed_shape else (SCORE_TYPE, "weapon-type")
+        rule = "weapon-shape" if typed_shape else "weapon-type"
     elif len(chunk) >= 2 and (roles & {"SHAPE", "NAME"} or (chunk[-1][2] == "HEAD" and "MOD" in roles)):
-        score, rule = SCORE_NAMED, "weapon-named"
+        rule = "weapon-named"
     else:
         return None
     start, end = chars(doc, chunk[0][0], chunk[-1][1])
-    return Region(start, end, "WEAPON", score, rule)
+    return Region(start, end, "WEAPON", SCORES[rule], rule)
