@@ -28,9 +28,20 @@ _PLACE_PREPS = frozenset(
 )
 
 
+# A subset of _PLACE_PREPS whose object is a place whatever the sentence: not "to"
+# ("according to X"), "of", "from", "on" or "over".
+_STRICT_PLACE_PREPS = frozenset({"in", "near", "inside", "outside", "around", "across", "through", "along", "within", "toward", "towards", "into"})
+_PLACE_HEADS = frozenset({"region", "regions", "province", "provinces", "area", "areas", "district", "districts", "city", "cities", "town", "towns", "village"})
+# Group nouns that are also weapon platforms.
+_PLATFORM_NOUNS = frozenset({"fighter", "fighters"})
+
+
 def actor_regions(ents, cues: Cues, weapons: list[Region]) -> list[Region]:
     out: list[Region] = []
+    places = _document_places(ents)
     for ent in ents:
+        if ent.text in places and ent.root.dep_ not in _AGENT_DEPS:
+            continue  # "in Sinjar" earlier or later: the NER's ORG "Sinjar" elsewhere is the same town
         r = actor_for_entity(ent, cues, weapons)
         if r:
             out.append(r)
@@ -51,6 +62,8 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
     if cues.is_media(ent.text, [t.text for t in ent]):
         return None
     group = group_head(ent, cues)
+    if group is not None and group.lower_ in _PLATFORM_NOUNS and any("fighter" in doc.text[w.start : w.end].lower() for w in weapons):
+        group = None  # "Russian fighters" in an article about fighter jets are the jets
     if group is not None:
         return region(doc, start, group.i + 1, "ACTOR", "actor-group")
     if not as_source and _is_place(ent.root):
@@ -108,7 +121,17 @@ def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
 
 
 def _is_place(tok: Token) -> bool:
-    return tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS
+    if tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS:
+        return True
+    # "the Kyiv, Odesa and Poltava regions": names modifying a place noun, however the NER typed them.
+    while tok.dep_ == "conj" and tok.head.i != tok.i:
+        tok = tok.head
+    return tok.dep_ in ("compound", "nmod") and tok.head.lower_ in _PLACE_HEADS
+
+
+def _document_places(ents) -> set[str]:
+    """Names the document uses as a place somewhere ("in Sinjar", "near Kirkuk")."""
+    return {e.text for e in ents if e.root.dep_ == "pobj" and e.root.head.lower_ in _STRICT_PLACE_PREPS}
 
 
 def group_head(ent: Span, cues: Cues) -> Token | None:
