@@ -176,7 +176,7 @@ def _quote_follows(v: Token, text: str, cue_end: int, q_open: int) -> bool:
     """A quote right after the cue: 'X said, "Q"', 'X told CNN: "Q"'."""
     if _GAP_AFTER.fullmatch(text, cue_end, q_open):
         return True
-    between = []
+    between: list[Token] = []
     for t in v.doc[v.i + 1 :]:
         if t.idx >= q_open or len(between) > 8:
             break

@@ -67,6 +67,10 @@ class Cues:
         return self._ids("verbs")
 
     @property
+    def org_ids(self) -> frozenset[int]:
+        return self._ids("org_nouns")
+
+    @property
     def relay_ids(self) -> frozenset[int]:
         return self._ids("according", "citing", "relay_participles")
 

@@ -49,8 +49,9 @@ def gazetteer_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Regio
 
 def description_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
     out = []
-    for tok in doc:
-        if tok.lower_ not in cues.org_nouns or tok.pos_ not in ("NOUN", "PROPN") or tok.ent_type_ in _NAMED_ENTS:
+    org_ids = cues.org_ids
+    for tok in doc:  # compare hashes: making token.lower_ strings for every token is the slow part
+        if tok.lower not in org_ids or tok.pos_ not in ("NOUN", "PROPN") or tok.ent_type_ in _NAMED_ENTS:
             continue
         if any(c.dep_ == "prep" and c.lower_ == "of" for c in tok.children):
             continue  # "a coalition of rebel groups": a kind, not the organisation
