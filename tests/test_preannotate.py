@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from labeling.errors import InputError
+from labeling.errors import ConfigError, InputError
 from labeling.ingest import read_documents
 from labeling.paths import configs_dir
 from labeling.preannotate.run import NO_REGION_SCORE, build_pipeline, pipeline_version, preannotate, write_tasks
@@ -64,7 +64,7 @@ def test_split_quote_gives_two_claims(nlp):
 def test_indirect_speech_without_that(nlp):
     r = annotate(nlp, "A coalition spokesperson told reporters that the Syrian army had used car bombs and IEDs.")
     assert relations(r) == {("the Syrian army had used car bombs and IEDs", "coalition spokesperson")}
-    assert texts(r, "ACTOR") == ["Syrian army"]
+    assert texts(r, "ACTOR") == ["coalition", "Syrian army"]  # "coalition" names the US-led coalition (scheme: definite descriptions)
     assert texts(r, "WEAPON") == ["car bombs", "IEDs"]
 
 
@@ -105,6 +105,49 @@ def test_group_noun_and_determiners(nlp):
     assert texts(r, "ACTOR") == ["Russian forces", "Syrian Democratic Forces", "ISIS fighters"]
 
 
+def test_gazetteer_names_aliases_and_their_group_nouns(nlp):
+    r = annotate(nlp, "Daesh claimed the ambush. Officials said IS cells and Daesh leaders had regrouped, and CENTCOM sent advisers.")
+    assert {"Daesh", "IS", "Daesh leaders", "CENTCOM"} <= set(texts(r, "ACTOR"))
+    r = annotate(nlp, "The convoy is moving north and it is slow.")  # case-sensitive: the verb "is" is not "IS"
+    assert texts(r, "ACTOR") == []
+
+
+def test_definite_descriptions_of_one_organisation(nlp):
+    r = annotate(nlp, "The coalition struck a depot. Coalition forces then withdrew, and the global coalition praised Syria's regime for nothing.")
+    assert texts(r, "ACTOR") == ["coalition", "Coalition forces", "global coalition", "Syria's regime"]
+    # Not one specific organisation: an indefinite noun, a kind with "of", any government's officials.
+    r = annotate(nlp, "A coalition of rebel groups formed. Gunmen attacked government officials in the market.")
+    assert texts(r, "ACTOR") == []
+
+
+def test_acronym_and_surname_refer_back(nlp):
+    text = (
+        "Fighters of the Northern Liberation Front (NLF) seized a checkpoint, commander Tarek al-Badawi said. "
+        "The NLF later withdrew. Al-Badawi blamed the weather, and Badawi's deputy agreed."
+    )
+    r = annotate(nlp, text)
+    actors = texts(r, "ACTOR")
+    assert actors.count("NLF") == 2 and "Al-Badawi" in actors and "Badawi" in actors
+
+
+def test_datelines_and_media_are_never_actors(nlp):
+    r = annotate(nlp, "JAKARTA (Reuters) - Indonesia sent two ships. SULAIMANI - Kurdish police said they arrested a man, Rudaw reported.")
+    assert "JAKARTA" not in texts(r, "ACTOR") and "SULAIMANI" not in texts(r, "ACTOR")
+    assert "Indonesia" in texts(r, "ACTOR") and "Rudaw" not in texts(r, "ACTOR")
+
+
+def test_countries_acting_beyond_the_subject(nlp):
+    r = annotate(nlp, "Russia's decision surprised analysts. The talks with Iran failed. Shelling hit Syria's north on Monday.")
+    assert texts(r, "ACTOR") == ["Russia", "Iran"]
+    r = annotate(nlp, "The drones were launched by Iran and intercepted over the sea.")
+    assert texts(r, "ACTOR") == ["Iran"]
+
+
+def test_fighters_next_to_fighter_jets_are_the_jets(nlp):
+    r = annotate(nlp, "Two fighter jets took off. The Russian fighters flew low over the base, and Kurdish fighters watched.")
+    assert "Russian fighters" not in texts(r, "ACTOR")
+
+
 def test_scores_and_task_shape(nlp):
     r = annotate(nlp, "Russia made the request, according to the Pentagon.")
     assert r.score == min(s.score for s in r.spans)
@@ -128,6 +171,22 @@ def test_model_version_fingerprint(nlp, tmp_path, monkeypatch):
     changed = build_pipeline()
     assert pipeline_version(changed) != version
     assert texts(annotate(changed, "A railgun fired."), "WEAPON") == ["railgun"]
+
+
+def test_users_add_a_group_to_the_gazetteer(nlp, tmp_path, monkeypatch):
+    text = "A patrol was ambushed near the river, and the attack was blamed on Ghurabaa."
+    assert texts(annotate(nlp, text), "ACTOR") == []
+    copy = tmp_path / "configs"
+    shutil.copytree(configs_dir(), copy)
+    with open(copy / "actors.toml", "a", encoding="utf-8") as fh:
+        fh.write('\n[local_groups]\n"Ghurabaa" = ["GHB"]\n')
+    monkeypatch.setenv("LABELING_CONFIGS", str(copy))
+    changed = build_pipeline()
+    assert pipeline_version(changed) != pipeline_version(nlp)  # the gazetteer's bytes are in the fingerprint
+    assert texts(annotate(changed, text + " GHB fighters fled."), "ACTOR") == ["Ghurabaa", "GHB fighters"]
+    (copy / "actors.toml").write_text('[groups]\n"Bad" = "not a list"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"actors\.toml"):
+        build_pipeline()
 
 
 def test_pipeline_pickles_and_two_processes_match(nlp):

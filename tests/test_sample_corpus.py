@@ -1,4 +1,4 @@
-"""The sample corpus obeys the label scheme and is exactly what tools/build_gold.py generates."""
+"""The sample and evaluation corpora obey the label scheme and are exactly what tools/build_gold.py generates."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from labeling.scheme import default_scheme
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+EVAL = ROOT / "data" / "eval"
 RECORDS = [json.loads(line) for line in (SAMPLE / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
 IDS = [r["id"] for r in RECORDS]
+EVAL_RECORDS = [json.loads(line) for line in (EVAL / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def test_size_order_and_shape():
@@ -35,7 +37,7 @@ def test_raw_article_normalises_to_gold_text(record):
     assert normalise(raw) == record["text"]
 
 
-@pytest.mark.parametrize("record", RECORDS, ids=IDS)
+@pytest.mark.parametrize("record", RECORDS + EVAL_RECORDS, ids=IDS + [r["id"] for r in EVAL_RECORDS])
 def test_spans_follow_the_scheme(record):
     text, labels = record["text"], default_scheme().label_names
     doc_hash = content_hash(text)
@@ -53,7 +55,7 @@ def test_spans_follow_the_scheme(record):
             assert start >= end, f"two {label} spans overlap in {record['id']}"
 
 
-@pytest.mark.parametrize("record", RECORDS, ids=IDS)
+@pytest.mark.parametrize("record", RECORDS + EVAL_RECORDS, ids=IDS + [r["id"] for r in EVAL_RECORDS])
 def test_every_claim_is_attributed_to_a_source(record):
     scheme = default_scheme()
     by_id: dict[str, set[str]] = {}
@@ -97,3 +99,15 @@ def test_build_script_regenerates_byte_identically(tmp_path):
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
     check = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+
+
+def test_evaluation_corpus_is_held_out_and_regenerates(tmp_path):
+    ids = [r["id"] for r in EVAL_RECORDS]
+    assert len(ids) >= 30 and sorted(set(ids)) == ids
+    assert all(r["meta"] == {"source": "eval"} for r in EVAL_RECORDS)
+    assert not {r["text"] for r in EVAL_RECORDS} & {r["text"] for r in RECORDS}, "an article is in both corpora"
+    script = ROOT / "tools" / "build_gold.py"
+    proc = subprocess.run([sys.executable, str(script), "--corpus", str(EVAL), "--out", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    for name in ["gold.jsonl"] + [f"articles/{i}.txt" for i in ids]:
+        assert (tmp_path / name).read_bytes() == (EVAL / name).read_bytes(), name

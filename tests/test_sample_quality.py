@@ -1,8 +1,9 @@
-"""The pre-annotator on the sample corpus: quality floors, and tasks Label Studio takes unchanged."""
+"""The pre-annotator on the sample and held-out evaluation corpora: quality floors, and tasks Label Studio takes unchanged."""
 
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -16,31 +17,49 @@ from labeling.studio.push import read_tasks
 from .conftest import REPO
 
 SAMPLE = REPO / "data" / "sample"
+EVAL = REPO / "data" / "eval"
 
-# Exact-match F1 floors, set a little below what the pipeline reaches (see README "Measured").
-# The rules were tuned on this corpus: a drop below a floor is a regression, not noise.
-FLOORS = {"ACTOR": 0.80, "WEAPON": 0.95, "CLAIM": 0.88, "SOURCE": 0.89}
-RELATION_FLOOR = 0.84
+# F1 floors (overlap, exact), set a little below what the pipeline reaches (docs/readme-actor.md).
+# The rules were developed on the sample corpus; the evaluation corpus was written and
+# committed before any rule of issue #15 and is never used to tune one. A drop below a
+# floor is a regression, not noise.
+FLOORS = {
+    "sample": {"ACTOR": (0.92, 0.91), "WEAPON": (0.97, 0.96), "CLAIM": (0.91, 0.89), "SOURCE": (0.91, 0.90), "relations": (0.88, 0.85)},
+    "eval": {"ACTOR": (0.90, 0.86), "WEAPON": (0.93, 0.87), "CLAIM": (0.93, 0.87), "SOURCE": (0.92, 0.87), "relations": (0.91, 0.81)},
+}
+DOCUMENTS = {"sample": 26, "eval": 30}
 
 
 @pytest.fixture(scope="module")
-def tasks_file(tmp_path_factory):
+def nlp():
+    return build_pipeline()
+
+
+@pytest.fixture(scope="module")
+def tasks_file(tmp_path_factory, nlp):
     path = tmp_path_factory.mktemp("sample") / "tasks.jsonl"
-    write_tasks(preannotate(read_documents([SAMPLE / "articles"]), nlp=build_pipeline()), path)
+    write_tasks(preannotate(read_documents([SAMPLE / "articles"]), nlp=nlp), path)
     return path
 
 
-def test_per_label_floors_on_the_sample_corpus(tasks_file):
-    result = evaluate(SAMPLE / "gold.jsonl", tasks_file)
-    assert result.documents == 26 and not result.only_gold and not result.only_pred
-    per_label = result.scores.per_label("exact")
-    for label, floor in FLOORS.items():
-        assert per_label[label].f1 >= floor, f"{label} exact F1 {per_label[label].f1:.3f} < {floor}"
-    assert result.scores.relations("exact").f1 >= RELATION_FLOOR
+@pytest.mark.parametrize("corpus", ["sample", "eval"])
+def test_per_label_floors(corpus, tasks_file, nlp, tmp_path):
+    root = SAMPLE if corpus == "sample" else EVAL
+    if corpus == "sample":
+        tasks = tasks_file
+    else:
+        tasks = tmp_path / "tasks.jsonl"
+        write_tasks(preannotate(read_documents([root / "articles"]), nlp=nlp), tasks)
+    result = evaluate(root / "gold.jsonl", tasks)
+    assert result.documents == DOCUMENTS[corpus] and not result.only_gold and not result.only_pred
+    for name, (overlap, exact) in FLOORS[corpus].items():
+        for mode, floor in (("overlap", overlap), ("exact", exact)):
+            f1 = result.scores.relations(mode).f1 if name == "relations" else result.scores.per_label(mode)[name].f1
+            assert f1 >= floor, f"{corpus}: {name} {mode} F1 {f1:.3f} < {floor}"
 
 
 def test_label_studio_takes_the_tasks_unchanged(tasks_file, studio):
-    project = ensure_project(studio, default_scheme(), title="sample: tasks round trip").project
+    project = ensure_project(studio, default_scheme(), title=f"sample: tasks round trip {uuid.uuid4().hex[:8]}").project
     written = {t["data"]["doc_id"]: t for t in read_tasks(tasks_file)}
     studio.import_tasks(project.id, list(written.values()))
     held = list(studio.sdk_for_tests().tasks.list(project=project.id, fields="all"))

@@ -1,4 +1,7 @@
-"""Build the sample corpus: data/sample/annotated/*.md -> articles/*.txt + gold.jsonl.
+"""Build an annotated corpus: <corpus>/annotated/*.md -> articles/*.txt + gold.jsonl.
+
+Two corpora use it: data/sample (the rules are developed against it) and
+data/eval (held out: never used to tune a rule).
 
 Annotations are written inline so offsets are never typed by hand:
 
@@ -12,7 +15,7 @@ to those SOURCE regions. Markers nest, so a CLAIM can hold ACTOR and WEAPON
 spans. An optional header, ended by a line `---`, sets `eol: crlf` to write
 the raw article with Windows line endings (the gold text is normalised).
 
-Usage: python tools/build_gold.py [--out DIR] [--check]
+Usage: python tools/build_gold.py [--corpus data/eval] [--out DIR] [--check]
 Deterministic: the same sources always give byte-identical output.
 """
 
@@ -68,7 +71,7 @@ def parse(marked: str, where: str) -> tuple[str, list[dict]]:
     return "".join(plain), regions
 
 
-def build_record(doc_id: str, marked: str, where: str) -> tuple[dict, str]:
+def build_record(doc_id: str, marked: str, where: str, source: str = "sample") -> tuple[dict, str]:
     """One gold record and the raw article text; asserts the corpus invariants."""
     header, eol = "", "lf"
     if "\n---\n" in marked:
@@ -124,16 +127,16 @@ def build_record(doc_id: str, marked: str, where: str) -> tuple[dict, str]:
             if b["start"] < a["end"]:
                 raise MarkupError(f"{where}: two {label} spans overlap: {a['text']!r} / {b['text']!r}")
     relations.sort(key=lambda item: (item[1], start_of[item[0]["child_span"]]))
-    record = {"id": doc_id, "text": text, "spans": spans, "relations": [r for r, _ in relations], "meta": {"source": "sample"}}
+    record = {"id": doc_id, "text": text, "spans": spans, "relations": [r for r, _ in relations], "meta": {"source": source}}
     return record, raw
 
 
-def build(sources: Path) -> dict[str, bytes]:
-    """Relative output path -> bytes, for every file the build writes."""
+def build(sources: Path, source: str = "sample") -> dict[str, bytes]:
+    """Relative output path -> bytes, for every file the build writes; `source` goes into each record's meta."""
     files: dict[str, bytes] = {}
     records = []
     for path in sorted(sources.glob("*.md")):
-        record, raw = build_record(path.stem, path.read_text(encoding="utf-8"), str(path))
+        record, raw = build_record(path.stem, path.read_text(encoding="utf-8"), str(path), source)
         files[f"articles/{path.stem}.txt"] = raw.encode("utf-8")
         records.append(record)
     files["gold.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
@@ -142,11 +145,13 @@ def build(sources: Path) -> dict[str, bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=SAMPLE, help="output directory (default: data/sample)")
+    parser.add_argument("--corpus", type=Path, default=SAMPLE, help="corpus directory holding annotated/ (default: data/sample)")
+    parser.add_argument("--out", type=Path, default=None, help="output directory (default: the corpus directory)")
     parser.add_argument("--check", action="store_true", help="compare with the files in --out instead of writing")
     args = parser.parse_args(argv)
+    args.out = args.out or args.corpus
     try:
-        files = build(SAMPLE / "annotated")
+        files = build(args.corpus / "annotated", args.corpus.resolve().name)
     except MarkupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

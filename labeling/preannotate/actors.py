@@ -2,9 +2,13 @@
 
 - PERSON and ORG are actors, except media outlets (they only report) and
   entities the weapon rules own ("MQ-9 Reaper" is often tagged ORG).
-- A country, capital or building (GPE, FAC) is an actor only when it acts:
-  the subject of a verb or the agent of a passive ("by Russia"). As the object
-  of "in", "over", "near" it is a place.
+- A country, capital or building (GPE, FAC) is an actor only when it acts or
+  takes part: the subject of a verb (also of an embedded clause or a passive),
+  the agent of a passive ("by Russia"), a possessive ("Russia's decision", not
+  "Syria's north"), an appositive or conjunct of one of these, or the object
+  of "with", "against", "between". As the object of "in", "over", "near" it
+  is a place.
+- Media outlets only report: never ACTOR, whatever the NER called them.
 - A named modifier plus a group noun is one actor: "Russian forces",
   "ISIS fighters", "Kurdish special forces".
 - A rank or title directly before a person's name is kept: "Gen. Michael Erik Kurilla".
@@ -16,18 +20,28 @@ from spacy.tokens import Doc, Span, Token
 
 from .cues import Cues
 from .regions import Region, region
-from .scores import SCORE_AGENT, SCORE_GROUP, SCORE_ORG, SCORE_PERSON, SCORE_TARGET
 
-_AGENT_DEPS = frozenset({"nsubj"})
+_AGENT_DEPS = frozenset({"nsubj", "nsubjpass"})
 # Objects of these are places ("fled toward Goma"), whatever NER called them.
 _PLACE_PREPS = frozenset(
     {"in", "near", "to", "toward", "towards", "into", "outside", "inside", "across", "around", "over", "at", "from", "through", "along", "within", "of", "on"}
 )
 
 
+# A subset of _PLACE_PREPS whose object is a place whatever the sentence: not "to"
+# ("according to X"), "of", "from", "on" or "over".
+_STRICT_PLACE_PREPS = frozenset({"in", "near", "inside", "outside", "around", "across", "through", "along", "within", "toward", "towards", "into"})
+_PLACE_HEADS = frozenset({"region", "regions", "province", "provinces", "area", "areas", "district", "districts", "city", "cities", "town", "towns", "village"})
+# Group nouns that are also weapon platforms.
+_PLATFORM_NOUNS = frozenset({"fighter", "fighters"})
+
+
 def actor_regions(ents, cues: Cues, weapons: list[Region]) -> list[Region]:
     out: list[Region] = []
+    places = _document_places(ents)
     for ent in ents:
+        if ent.text in places and ent.root.dep_ not in _AGENT_DEPS:
+            continue  # "in Sinjar" earlier or later: the NER's ORG "Sinjar" elsewhere is the same town
         r = actor_for_entity(ent, cues, weapons)
         if r:
             out.append(r)
@@ -45,37 +59,41 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
     start, end = ent.start, ent.end
     if all(t.lower_ in cues.titles or t.is_punct for t in ent) or not any(t.text[:1].isupper() for t in ent):
         return None  # "Brig" alone, or a lower-case word the NER took for a name
-    group = _group_head(ent, cues)
+    if cues.is_media(ent.text, [t.text for t in ent]):
+        return None
+    group = group_head(ent, cues)
+    if group is not None and group.lower_ in _PLATFORM_NOUNS and any("fighter" in doc.text[w.start : w.end].lower() for w in weapons):
+        group = None  # "Russian fighters" in an article about fighter jets are the jets
     if group is not None:
-        return region(doc, start, group.i + 1, "ACTOR", SCORE_GROUP, "actor-group")
+        return region(doc, start, group.i + 1, "ACTOR", "actor-group")
     if not as_source and _is_place(ent.root):
         return None
     if label in cues.actor_always:
-        if label == "ORG" and cues.is_media(ent.text, [t.text for t in ent]):
-            return None
         start, end = name_extent(ent, cues)
         if label == "PERSON":
-            return region(doc, start, end, "ACTOR", SCORE_PERSON, "actor-person")
-        return region(doc, start, end, "ACTOR", SCORE_ORG, "actor-org")
-    acting = as_source or _acts(ent.root)
+            return region(doc, start, end, "ACTOR", "actor-person")
+        return region(doc, start, end, "ACTOR", "actor-org")
+    acting = as_source or _acts(ent.root, cues)
     if label in cues.actor_when_agent and acting:
-        return region(doc, start, end, "ACTOR", SCORE_AGENT, "actor-agent")
+        return region(doc, start, end, "ACTOR", "actor-agent")
     # "send Ukraine a package", "thanking Washington": a country as recipient or target.
     if label in cues.actor_when_agent and ent.root.dep_ in ("dobj", "dative") and ent.root.head.pos_ == "VERB":
-        return region(doc, start, end, "ACTOR", SCORE_TARGET, "actor-target")
+        return region(doc, start, end, "ACTOR", "actor-target")
     # "The Russians" as subject; "Russian" as an adjective is not an actor.
     if label in cues.actor_nationality and acting and ent.root.tag_ in ("NNPS", "NNP", "NNS"):
-        return region(doc, start, end, "ACTOR", SCORE_AGENT, "actor-agent")
+        return region(doc, start, end, "ACTOR", "actor-agent")
     return None
 
 
-def _acts(tok: Token) -> bool:
-    # Follow coordination: in "Russia and Iran agreed" Iran is a conj of the subject.
-    while tok.dep_ == "conj" and tok.head.i != tok.i:
+def _acts(tok: Token, cues: Cues) -> bool:
+    # Follow coordination and apposition: in "Russia and Iran agreed" Iran is a conj of the subject.
+    while tok.dep_ in ("conj", "appos") and tok.head.i != tok.i:
         tok = tok.head
     if tok.dep_ in _AGENT_DEPS:
         return True
-    return tok.dep_ == "pobj" and tok.head.dep_ == "agent"
+    if tok.dep_ == "poss":  # "Russia's decision" acts; "Syria's north" is a place
+        return tok.head.lower_ not in cues.place_nouns
+    return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps)
 
 
 def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
@@ -103,10 +121,20 @@ def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
 
 
 def _is_place(tok: Token) -> bool:
-    return tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS
+    if tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS:
+        return True
+    # "the Kyiv, Odesa and Poltava regions": names modifying a place noun, however the NER typed them.
+    while tok.dep_ == "conj" and tok.head.i != tok.i:
+        tok = tok.head
+    return tok.dep_ in ("compound", "nmod") and tok.head.lower_ in _PLACE_HEADS
 
 
-def _group_head(ent: Span, cues: Cues) -> Token | None:
+def _document_places(ents) -> set[str]:
+    """Names the document uses as a place somewhere ("in Sinjar", "near Kirkuk")."""
+    return {e.text for e in ents if e.root.dep_ == "pobj" and e.root.head.lower_ in _STRICT_PLACE_PREPS}
+
+
+def group_head(ent: Span, cues: Cues) -> Token | None:
     """The group noun right after an entity ("Russian forces", "Kurdish special forces"), if any.
 
     Adjacency, not the parse: the parser often hangs "army" in "Israeli army

@@ -27,7 +27,6 @@ from spacy.tokens import Doc, Token
 from .actors import name_extent
 from .cues import Cues
 from .regions import PRONOUN_TAGS, Region, ent_of, region, text_region
-from .scores import SCORE_COMPLEMENT, SCORE_PARENTHETICAL, SCORE_PRONOUN, SCORE_QUOTE, SCORE_RELAY_SOURCE, SCORE_RELAYED, SCORE_SOURCE
 
 _NP_LEFT = frozenset({"det", "compound", "amod", "nmod", "poss", "nummod", "quantmod"})
 _NAME_ENTS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})
@@ -80,7 +79,7 @@ def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
         relay = _relay_source(tok, cues)
         if relay is None:
             continue
-        src = _source(relay, cues, SCORE_RELAY_SOURCE, "source-relay")
+        src = _source(relay, cues, "source-relay")
         if src is None:
             continue
         host = tok.head
@@ -98,7 +97,7 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
     subj = _subject(v)
     if subj is None:
         return None
-    src = _source(subj, cues, SCORE_PRONOUN if subj.tag_ in PRONOUN_TAGS else SCORE_SOURCE, "source-cue")
+    src = _source(subj, cues, "source-pronoun" if subj.tag_ in PRONOUN_TAGS else "source-cue")
     if src is None:
         return None
     doc = v.doc
@@ -108,9 +107,9 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
     att = Attribution(sources=[(src, subj.i)])
     for q_open, q_close in quotes:
         if q_close < cue_start and _GAP_BEFORE.fullmatch(text, q_close + 1, cue_start):
-            att.claims = [r for r in [text_region(text, q_open + 1, q_close, "CLAIM", SCORE_QUOTE, "claim-quote")] if r]
+            att.claims = [r for r in [text_region(text, q_open + 1, q_close, "CLAIM", "claim-quote")] if r]
         elif q_open >= cue_end and _quote_follows(v, text, cue_end, q_open):
-            r = text_region(text, q_open + 1, q_close, "CLAIM", SCORE_QUOTE, "claim-quote")
+            r = text_region(text, q_open + 1, q_close, "CLAIM", "claim-quote")
             att.claims += [r] if r else []
             break
         elif q_open >= cue_end:
@@ -121,11 +120,11 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
         if comp is not None:
             keep = "first" if comp.i > v.i else "last"
             for i, j in _clauses(comp, cues):
-                r = region(doc, i, j, "CLAIM", SCORE_COMPLEMENT, "claim-clause", articles=False, marks=True, keep=keep)
+                r = region(doc, i, j, "CLAIM", "claim-clause", articles=False, marks=True, keep=keep)
                 att.claims += [r] if r else []
             heads.append(comp.i)
         elif v.dep_ == "parataxis" and v.head.i < v.i:
-            r = region(doc, v.head.left_edge.i, min(v.i, si), "CLAIM", SCORE_PARENTHETICAL, "claim-before-cue", articles=False)
+            r = region(doc, v.head.left_edge.i, min(v.i, si), "CLAIM", "claim-before-cue", articles=False)
             att.claims += [r] if r else []
             heads.append(v.head.i)
     # A claim that swallowed its own source is a parse error, not an attribution.
@@ -177,7 +176,7 @@ def _quote_follows(v: Token, text: str, cue_end: int, q_open: int) -> bool:
     """A quote right after the cue: 'X said, "Q"', 'X told CNN: "Q"'."""
     if _GAP_AFTER.fullmatch(text, cue_end, q_open):
         return True
-    between: list = []
+    between: list[Token] = []
     for t in v.doc[v.i + 1 :]:
         if t.idx >= q_open or len(between) > 8:
             break
@@ -251,15 +250,15 @@ def _relayed_clause(relay: Token, host: Token) -> Attribution | None:
     i, j = left if words(left) >= words(right) else right
     if words((i, j)) < 3:
         return None
-    r = region(doc, i, j, "CLAIM", SCORE_RELAYED, "claim-relayed", articles=False)
+    r = region(doc, i, j, "CLAIM", "claim-relayed", articles=False)
     return Attribution(claims=[r]) if r else None
 
 
-def _source(tok: Token, cues: Cues, score: float, rule: str) -> Region | None:
+def _source(tok: Token, cues: Cues, rule: str) -> Region | None:
     i, j = _np_range(tok, cues)
     if not any(t.is_alpha for t in tok.doc[i:j]):
         return None  # an emoji or number the parser made a subject
-    return region(tok.doc, i, j, "SOURCE", score, rule)
+    return region(tok.doc, i, j, "SOURCE", rule)
 
 
 def _np_range(tok: Token, cues: Cues) -> tuple[int, int]:

@@ -1,7 +1,7 @@
 """The `conflict_annotator` spaCy component: weapons, actors and attribution in one pass.
 
-It runs after the pipeline's parser and NER and after the `span_ruler` that
-tags weapon parts. It writes plain lists to `doc._.conflict`, so a Doc
+It runs after the pipeline's parser and NER and after the `span_ruler`s that
+tag weapon parts and the gazetteer's actor names. It writes plain lists to `doc._.conflict`, so a Doc
 returned from a worker process (spaCy serialises it with msgpack) keeps them:
 
     {"regions": [[start, end, label, score, rule], ...],   # sorted by offsets
@@ -19,12 +19,13 @@ from spacy.tokens import Doc
 from .actors import actor_for_entity, actor_regions
 from .attribution import attributions
 from .cues import Cues
+from .references import description_regions, gazetteer_regions, reference_regions
 from .regions import PRONOUN_TAGS, Region, clear_barriers, ent_of, outside_datelines, resolve
 from .weapons import weapon_regions
 
 # Bump when a change to the rules in labeling/preannotate/ changes their output: it
 # is part of the pre-annotation model_version fingerprint.
-COMPONENT_VERSION = "1"
+COMPONENT_VERSION = "2"  # 2: actor gazetteer, definite descriptions, references, agents, datelines
 EXTENSION = "conflict"
 _EMPTY = numpy.zeros((0,), dtype="float32")
 
@@ -49,7 +50,9 @@ class ConflictAnnotator:
         ents = doc.ents  # builds Span objects: once per Doc
         weapons = resolve(weapon_regions(doc, ents))
         found = attributions(doc, cues)
-        candidates: list[Region] = list(weapons) + actor_regions(ents, cues, weapons)
+        actors = actor_regions(ents, cues, weapons) + gazetteer_regions(doc, cues, weapons) + description_regions(doc, cues, weapons)
+        actors += reference_regions(doc, actors, weapons)
+        candidates: list[Region] = list(weapons) + actors
         links: list[tuple[tuple, tuple]] = []
         source_heads: dict[tuple, int] = {}
         for att in found:

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
-from spacy.strings import hash_string  # type: ignore[attr-defined]
+from spacy.strings import hash_string  # type: ignore[attr-defined]  # a Cython function spaCy ships no stub for
 
 from ..errors import ConfigError
 
@@ -21,6 +21,10 @@ class Cues:
     statement_nouns: frozenset[str]
     titles: frozenset[str]
     group_nouns: frozenset[str]
+    org_nouns: frozenset[str]  # "the coalition", "the regime": one specific organisation
+    bare_org_nouns: frozenset[str]  # "coalition forces", "coalition aircraft": specific without "the"
+    place_nouns: frozenset[str]  # "Syria's north": the possessive is a place
+    partner_preps: frozenset[str]  # "talks with Iran": the object takes part
     actor_always: frozenset[str]
     actor_when_agent: frozenset[str]
     actor_nationality: frozenset[str]
@@ -46,6 +50,10 @@ class Cues:
             statement_nouns=words("attribution", "statement_nouns"),
             titles=words("actors", "titles"),
             group_nouns=words("actors", "group_nouns"),
+            org_nouns=words("actors", "org_nouns"),
+            bare_org_nouns=words("actors", "bare_org_nouns"),
+            place_nouns=words("actors", "place_nouns"),
+            partner_preps=words("actors", "partner_preps"),
             actor_always=words("actors", "always", lower=False),
             actor_when_agent=words("actors", "when_agent", lower=False),
             actor_nationality=words("actors", "nationality", lower=False),
@@ -57,6 +65,10 @@ class Cues:
     def verb_ids(self) -> frozenset[int]:
         """Hashes of the cue verbs, to test `token.lower` without making strings."""
         return self._ids("verbs")
+
+    @property
+    def org_ids(self) -> frozenset[int]:
+        return self._ids("org_nouns")
 
     @property
     def relay_ids(self) -> frozenset[int]:

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 from spacy.tokens import Doc, Span, Token
 
+from .scores import SCORES
+
 # Left out at the start of every ACTOR/SOURCE span (guidelines: determiners and quantifiers).
 ARTICLES = frozenset(
     {
@@ -39,10 +41,13 @@ ARTICLES = frozenset(
         "both",
     }
 )
-# "KYIV, March 4 - " and live-blog "09:12 – ": spans never start inside or run across them.
+# Datelines: "KYIV, March 4 - ", "TAMPA, Fla., July 8 - ", "JAKARTA (Reuters) - ",
+# "MOSCOW, March 2 (TASS) - ", "ERBIL, Kurdistan Region - " and live-blog "09:12 – ":
+# a line opening with a place in capitals, optional ", <place or date>" parts and
+# an agency in brackets, then a dash. Spans never start inside or run across them.
 DATELINE = re.compile(
-    r"(?m)^(?:[A-ZÀ-Þ][A-ZÀ-Þ .'’/-]+(?:,[ \t]*[A-Z][\w .'’-]*?)*,[ \t]*"
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?[ \t]+\d{1,2}|\d{1,2}:\d{2})[ \t]*[-–—][ \t]*"
+    r"(?m)^(?:[A-ZÀ-Þ][A-ZÀ-Þ.'’/-]+(?:[ \t][A-ZÀ-Þ][A-ZÀ-Þ.'’/-]+)*(?:,[ \t]*[A-Z0-9][\w.'’ ]*?)*(?:[ \t]*\([A-Z][\w .-]*\))?"
+    r"|\d{1,2}:\d{2})[ \t]+[-–—][ \t]*"
 )
 _BREAK = re.compile(r"\n\s*")
 _BARRIERS = "conflict_barriers"
@@ -53,7 +58,7 @@ class Region(NamedTuple):
     start: int  # char offset, inclusive
     end: int  # char offset, exclusive
     label: str
-    score: float
+    score: float  # SCORES[rule]
     rule: str  # which rule proposed it; the score belongs to the rule kind
 
     @property
@@ -105,7 +110,7 @@ def trim(doc: Doc, i: int, j: int, *, articles: bool = True, marks: bool = False
             return i, j
 
 
-def region(doc: Doc, i: int, j: int, label: str, score: float, rule: str, *, articles: bool = True, marks: bool = False, keep: str = "last") -> Region | None:
+def region(doc: Doc, i: int, j: int, label: str, rule: str, *, articles: bool = True, marks: bool = False, keep: str = "last") -> Region | None:
     """A region over tokens [i, j), trimmed; if a line break or dateline falls inside, only the `keep` side stays."""
     i, j = trim(doc, i, j, articles=articles, marks=marks)
     if i >= j:
@@ -120,10 +125,10 @@ def region(doc: Doc, i: int, j: int, label: str, score: float, rule: str, *, art
         else:
             while j > i and doc[j - 1].idx >= cuts[0]:
                 j -= 1
-        return region(doc, i, j, label, score, rule, articles=articles, marks=marks, keep=keep) if i < j else None
+        return region(doc, i, j, label, rule, articles=articles, marks=marks, keep=keep) if i < j else None
     if any(s <= start and end <= e for s, e in datelines):
         return None
-    return Region(start, end, label, score, rule)
+    return Region(start, end, label, SCORES[rule], rule)
 
 
 def barriers(doc: Doc) -> tuple[list[int], list[tuple[int, int]]]:
@@ -144,13 +149,13 @@ def outside_datelines(doc: Doc, r: Region) -> bool:
     return not any(s < r.end and r.start < e for s, e in barriers(doc)[1])
 
 
-def text_region(text: str, start: int, end: int, label: str, score: float, rule: str) -> Region | None:
+def text_region(text: str, start: int, end: int, label: str, rule: str) -> Region | None:
     """A region over raw characters (quote contents, marks excluded): trimmed of spaces only."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    return Region(start, end, label, score, rule) if start < end else None
+    return Region(start, end, label, SCORES[rule], rule) if start < end else None
 
 
 def ent_of(token: Token):

@@ -5,15 +5,17 @@
     write_tasks(preannotate(stream, nlp=nlp, summary=summary), "tasks.jsonl", summary=summary)
 
 Pipeline: any installed spaCy pipeline (its tagger, parser and NER), then a
-`span_ruler` tagging weapon parts from configs/weapons.jsonl, then our
+`span_ruler` tagging weapon parts from configs/weapons.jsonl, a `span_ruler`
+tagging the conflict-actor gazetteer's names (configs/actors.toml), then our
 `conflict_annotator` (labeling/preannotate/) with the word lists of configs/cues.toml.
 The lemmatizer is disabled: no rule reads lemmas (cue files list inflected forms).
 
-Scores: a fixed confidence per rule kind, all in labeling/preannotate/scores.py.
+Scores: a fixed rule-based confidence per rule kind, all in one table,
+labeling/preannotate/scores.py (SCORES), with their meaning.
 
 `model_version` is `conflict-rules-<pipeline>-<pipeline version>-<8 hex>`: the
 hex is a sha256 fingerprint over everything that changes output (pipeline name,
-version and components, spaCy version, weapons.jsonl and cues.toml bytes, the
+version and components, spaCy version, weapons.jsonl, actors.toml and cues.toml bytes, the
 scheme digest, COMPONENT_VERSION). Same inputs and config give byte-identical tasks.
 """
 
@@ -34,6 +36,7 @@ from ..ingest import Summary
 from ..paths import configs_dir
 from ..records import Annotated, Document, Relation, Span, jsonl_writer, region_id
 from ..scheme import Scheme, default_scheme
+from .gazetteer import actor_patterns
 from .scores import NO_REGION_SCORE
 
 RELATION = "attributed_to"
@@ -61,6 +64,8 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
     configs = Path(configs) if configs else configs_dir()
     weapons_raw = _read(configs / "weapons.jsonl")
     cues_raw = _read(configs / "cues.toml")
+    actors_raw = _read(configs / "actors.toml")
+    names = actor_patterns(actors_raw, configs / "actors.toml")
     patterns = _patterns(weapons_raw, configs / "weapons.jsonl")
     try:
         nlp = spacy.load(model)
@@ -80,6 +85,10 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
             ruler.add_patterns(patterns)
     except ValueError as exc:
         raise ConfigError(f"{configs / 'weapons.jsonl'}: invalid pattern: {exc}", "Check the pattern against spaCy's Matcher syntax.") from None
+    # Case-sensitive phrases ("IS" the group, not "is" the verb): the default ORTH attribute.
+    actor_ruler = nlp.add_pipe("span_ruler", name="actor_ruler", config={"spans_key": conflict_nlp.NAMES_KEY, "validate": True})
+    with nlp.select_pipes(enable=[]):
+        actor_ruler.add_patterns(names)  # type: ignore[attr-defined]  # add_pipe is typed as returning a callable
     cues = conflict_nlp.parse_cues(cues_raw, str(configs / "cues.toml"))
     conflict_nlp.Cues.from_dict(cues)  # fail here, with a ConfigError, not inside a worker
     nlp.add_pipe("conflict_annotator", config={"cues": cues})
@@ -93,7 +102,7 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
         conflict_nlp.COMPONENT_VERSION,
     ):
         fingerprint.update(part.encode() + b"\0")
-    fingerprint.update(weapons_raw + b"\0" + cues_raw)
+    fingerprint.update(weapons_raw + b"\0" + cues_raw + b"\0" + actors_raw)
     nlp.meta[_META_KEY] = f"conflict-rules-{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}-{fingerprint.hexdigest()[:8]}"
     return nlp
 
@@ -221,7 +230,7 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: not found", "Set LABELING_CONFIGS to the directory holding weapons.jsonl and cues.toml.") from None
+        raise ConfigError(f"{path}: not found", "Set LABELING_CONFIGS to the directory holding weapons.jsonl, actors.toml and cues.toml.") from None
 
 
 def _patterns(raw: bytes, path: Path) -> list[dict[str, Any]]:

@@ -1,39 +1,43 @@
-"""Every rule's confidence, in one place. The prediction's scores come from here and nowhere else.
+"""Region scores: one fixed, rule-based confidence per rule kind, defined here only.
 
-A region's score is a fixed confidence for the kind of rule that produced it:
-how often a region from that kind of rule is exactly right (label and both
-offsets), ranking kinds against each other. A relation scores the lower of its
-two regions. A task's score is its lowest region score, so Label Studio's
-uncertainty sampling (ascending score) shows first the tasks whose weakest
-suggestion is least reliable.
+A score estimates how often a region from that kind of rule is exactly right
+(label and both offsets) and ranks the kinds against each other. Every rule
+module looks its score up here by the rule name it writes into `Region.rule`.
+
+- A relation scores the lower of its two regions.
+- A task's score (the prediction's `score`) is its lowest region score, so
+  Label Studio's uncertainty sampling (ascending score) shows first the tasks
+  whose weakest suggestion is least reliable. A task with no regions scores
+  NO_REGION_SCORE: finding nothing in a conflict article is itself doubtful,
+  so such tasks come before well-covered ones.
 """
 
 from __future__ import annotations
 
-# WEAPON
-SCORE_MODEL = 0.9  # a known designator or model ("MQ-9", "HIMARS")
-SCORE_TYPE = 0.85  # a type noun or phrase alone
-SCORE_SHAPE_TYPED = 0.8  # an unseen designator shape joined to a type noun ("KX-77 drone")
-SCORE_NAMED = 0.7  # a model name or shape next to a head noun, no type noun
-
-# ACTOR
-SCORE_PERSON = 0.85
-SCORE_ORG = 0.8
-SCORE_GROUP = 0.75  # "<named modifier> <group noun>" ("Russian forces")
-SCORE_AGENT = 0.7  # a country or building acting: depends on the parse
-SCORE_TARGET = 0.6  # a country as object of a verb ("send Ukraine a package"): a participant more often than a place
-
-# SOURCE
-SCORE_PRONOUN = 0.9  # a pronoun subject of a cue verb: its extent cannot be wrong
-SCORE_SOURCE = 0.85  # the subject of a cue verb
-SCORE_RELAY_SOURCE = 0.8  # the object of "according to" / "citing" / "as quoted by"
-
-# CLAIM
-SCORE_QUOTE = 0.85  # quoted text next to its cue
-SCORE_COMPLEMENT = 0.7  # a reported clause ("X said that C"): parse extent errors are common
-SCORE_PARENTHETICAL = 0.65  # the clause before "..., X said"
-SCORE_RELAYED = 0.6  # the clause an "according to" / "citing" phrase modifies
-
-# A task in which no rule found anything: finding nothing in a conflict article is itself
-# doubtful, so such tasks come before well-covered ones.
+SCORES: dict[str, float] = {
+    # WEAPON (labeling/preannotate/weapons.py)
+    "weapon-model": 0.9,  # a known designator or model: "MQ-9", "HIMARS"
+    "weapon-type": 0.85,  # a type noun or phrase alone: "drone", "car bomb"
+    "weapon-shape": 0.8,  # an unseen designator joined to a type noun: "KX-77 drone"
+    "weapon-named": 0.7,  # a model name or designator next to a head noun, no type noun
+    # ACTOR (labeling/preannotate/actors.py, references.py)
+    "actor-gazetteer": 0.85,  # a name or alias from configs/actors.toml
+    "actor-person": 0.85,  # a PERSON entity, with its title
+    "actor-org": 0.8,  # an ORG entity
+    "actor-acronym": 0.8,  # "(SDF)" right after a named actor, and its later uses
+    "actor-group": 0.75,  # "<named modifier> <group noun>": "Russian forces"
+    "actor-surname": 0.75,  # a later surname of a named person: "al-Muhajir"
+    "actor-agent": 0.7,  # a country or building acting: depends on the parse
+    "actor-description": 0.7,  # a definite organisation noun: "the coalition", "Syria's regime"
+    "actor-target": 0.6,  # a country as object of a verb: a participant more often than a place
+    # CLAIM (labeling/preannotate/attribution.py)
+    "claim-quote": 0.85,  # quoted text next to its cue
+    "claim-clause": 0.7,  # a parsed reported clause: extent errors are common
+    "claim-before-cue": 0.65,  # the clause before "..., X said"
+    "claim-relayed": 0.6,  # the clause an "according to" / "citing" phrase modifies
+    # SOURCE (labeling/preannotate/attribution.py)
+    "source-pronoun": 0.9,  # a pronoun subject of a cue: its extent cannot be wrong
+    "source-cue": 0.85,  # the subject of a cue verb
+    "source-relay": 0.8,  # the object of "according to" / "citing" / "as quoted by"
+}
 NO_REGION_SCORE = 0.5

@@ -20,7 +20,7 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from .regions import Region, chars
-from .scores import SCORE_MODEL, SCORE_NAMED, SCORE_SHAPE_TYPED, SCORE_TYPE
+from .scores import SCORES
 
 PARTS_KEY = "weapon_parts"
 ROLES = ("MODEL", "TYPE", "NAME", "SHAPE", "HEAD", "MOD", "MAKER")
@@ -73,13 +73,13 @@ def _chunk_region(doc: Doc, chunk: list[tuple[int, int, str]]) -> Region | None:
         return None
     roles = {role for _, _, role in chunk}
     if "MODEL" in roles:
-        score, rule = SCORE_MODEL, "weapon-model"
+        rule = "weapon-model"
     elif "TYPE" in roles:
         typed_shape = bool(roles & {"SHAPE", "NAME"})
-        score, rule = (SCORE_SHAPE_TYPED, "weapon-shape") if typed_shape else (SCORE_TYPE, "weapon-type")
+        rule = "weapon-shape" if typed_shape else "weapon-type"
     elif len(chunk) >= 2 and (roles & {"SHAPE", "NAME"} or (chunk[-1][2] == "HEAD" and "MOD" in roles)):
-        score, rule = SCORE_NAMED, "weapon-named"
+        rule = "weapon-named"
     else:
         return None
     start, end = chars(doc, chunk[0][0], chunk[-1][1])
-    return Region(start, end, "WEAPON", score, rule)
+    return Region(start, end, "WEAPON", SCORES[rule], rule)
