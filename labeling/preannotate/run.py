@@ -88,7 +88,7 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
     # Case-sensitive phrases ("IS" the group, not "is" the verb): the default ORTH attribute.
     actor_ruler = nlp.add_pipe("span_ruler", name="actor_ruler", config={"spans_key": conflict_nlp.NAMES_KEY, "validate": True})
     with nlp.select_pipes(enable=[]):
-        actor_ruler.add_patterns(names)  # type: ignore[attr-defined]  # add_pipe is typed as returning a callable
+        actor_ruler.add_patterns(names)
     cues = conflict_nlp.parse_cues(cues_raw, str(configs / "cues.toml"))
     conflict_nlp.Cues.from_dict(cues)  # fail here, with a ConfigError, not inside a worker
     nlp.add_pipe("conflict_annotator", config={"cues": cues})

@@ -254,14 +254,22 @@ class Studio:
             for t in pager:
                 yield TaskState(t.id or 0, t.data or {}, (t.total_annotations or 0) + (t.cancelled_annotations or 0))
 
-    def task_has_drafts(self, task_id: int) -> bool:
-        """True when any user holds a draft on the task (the Data Manager only shows one's own)."""
-        with _translate_errors(self.url):
-            r = self._sdk._client_wrapper.httpx_client.request(f"api/tasks/{task_id}/drafts", method="GET")
-        if r.status_code == 404:
-            return False
-        r.raise_for_status()
-        return bool(r.json())
+    def task_holds_work(self, task_id: int) -> bool:
+        """True when the task holds an annotation (submitted or skipped) or anyone's draft.
+
+        Asked of the task itself: the stored `total_annotations` counter is kept by Django
+        signals, which Label Studio switches off process-wide during a project DELETE.
+        """
+        http = self._sdk._client_wrapper.httpx_client
+        for what in ("annotations", "drafts"):
+            with _translate_errors(self.url):
+                r = http.request(f"api/tasks/{task_id}/{what}", method="GET")
+            if r.status_code == 404:
+                return False  # the task is gone
+            r.raise_for_status()
+            if r.json():
+                return True
+        return False
 
     def model_versions(self, project_id: int) -> list[str]:
         """Every model_version that has predictions in the project."""

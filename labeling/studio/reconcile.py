@@ -84,7 +84,7 @@ def _merge_into(studio: Studio, twin: Project, keeper: Project, title: str, resu
         states = list(studio.iter_task_states(twin.id))
     except ProjectGone:
         return  # another pusher merged it already
-    annotated = [s.id for s in states if s.annotations or studio.task_has_drafts(s.id)]
+    annotated = [s.id for s in states if s.annotations or studio.task_holds_work(s.id)]
     if annotated:
         raise DuplicatesNeedReview(
             f"Projects {keeper.id} and {twin.id} are both titled {title!r}, and project {twin.id} holds annotated tasks ({_ids(annotated)}).",
@@ -130,10 +130,10 @@ def reconcile_tasks(studio: Studio, project_id: int, result: Reconciled) -> Reco
         held = [s for s in states if s.annotations]
         keeper = held[0] if held else states[0]
         plans.append((doc_id, states, held, keeper, [s for s in states if s not in held and s is not keeper]))
-    drafted = _with_drafts(studio, [s.id for *_, extra in plans for s in extra])  # only tasks we would delete
+    worked = _with_work(studio, [s.id for *_, extra in plans for s in extra])  # only tasks we would delete
     for doc_id, _states, held, keeper, extra in plans:
-        held = held + [s for s in extra if s.id in drafted]
-        extra = [s for s in extra if s.id not in drafted]
+        held = held + [s for s in extra if s.id in worked]
+        extra = [s for s in extra if s.id not in worked]
         if len(held) > 1 or (held and keeper not in held):
             result.needs_review.append((doc_id, sorted({keeper.id, *(s.id for s in held)})))
         for mv, ids in holding.items():
@@ -149,10 +149,10 @@ def reconcile_tasks(studio: Studio, project_id: int, result: Reconciled) -> Reco
     return result
 
 
-def _with_drafts(studio: Studio, task_ids: list[int]) -> set[int]:
-    """Which of these tasks hold a draft: one request per task (there is no bulk query), eight at a time."""
+def _with_work(studio: Studio, task_ids: list[int]) -> set[int]:
+    """Which of these tasks hold an annotation or a draft, asked of each task (no bulk query exists), eight at a time."""
     with ThreadPoolExecutor(max_workers=8) as pool:
-        return {t for t, has in zip(task_ids, pool.map(studio.task_has_drafts, task_ids), strict=True) if has}
+        return {t for t, has in zip(task_ids, pool.map(studio.task_holds_work, task_ids), strict=True) if has}
 
 
 def needs_review_error(result: Reconciled) -> DuplicatesNeedReview:
