@@ -151,7 +151,8 @@ def create_app(
             raise BadRequest("START_TRAINING without a project id", status=422)
         if worker.start(pid):
             return JSONResponse({"status": "training started", "project": pid}, status_code=202)
-        return JSONResponse({"status": "already training", "training": worker.state()}, status_code=409)
+        # Not an error: a second "Start Training" while one runs is answered, not queued (Label Studio marks a 4xx as a broken backend).
+        return JSONResponse({"status": "already training", "training": worker.state()})
 
     async def bad_request(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, BadRequest)

@@ -5,6 +5,11 @@ For suggestions to appear when an annotator opens a task, Label Studio needs
 project's `show_collab_predictions` on (a task without predictions is then sent
 to /predict on open), and the project's `model_version` equal to the backend's
 (the editor shows only predictions of the project's model_version).
+Label Studio accepts a project model_version only when a prediction or a
+connected backend's *title* carries it (projects/serializers.py), and moves
+the project along when that title changes (ml/models.py MLBackend.save): so
+the backend is registered under its model_version as title, and a retrained
+backend renames it.
 """
 
 from __future__ import annotations
@@ -17,8 +22,6 @@ import httpx
 from ..errors import ConnectionFailed, ProjectNotFound, RequestRejected
 from ..studio.client import MLBackendInfo, Project, Studio, public_url
 from ..studio.projects import not_found_message
-
-BACKEND_TITLE = "labeling serve"
 
 
 @dataclass
@@ -79,7 +82,7 @@ def connect_backend(studio: Studio, *, url: str, title: str | None = None, proje
     backend = next((b for b in studio.ml_backends(project.id) if b.url.rstrip("/") == wanted), None)
     if backend is None:
         try:
-            backend = studio.create_ml_backend(project.id, url=wanted, title=BACKEND_TITLE, basic_auth=auth)
+            backend = studio.create_ml_backend(project.id, url=wanted, title=version, basic_auth=auth)
         except RequestRejected as exc:
             raise RequestRejected(
                 f"Label Studio refused to connect the backend at {public_url(url)}: {exc.message}",
@@ -87,6 +90,9 @@ def connect_backend(studio: Studio, *, url: str, title: str | None = None, proje
                 "or reach the backend at a non-local address; if it mentions labels, the project's config is not the scheme's.",
             ) from None
         changes.append(f"connected the ML backend {public_url(url)} (id {backend.id})")
+    elif backend.title != version:
+        backend = studio.update_ml_backend(backend.id, title=version)
+        changes.append(f"renamed the ML backend to its model_version {version!r}")
     settings = studio.project_settings(project.id)
     update: dict[str, Any] = {}
     if not settings["show_collab_predictions"]:
@@ -110,3 +116,12 @@ def backend_status(studio: Studio, *, title: str | None = None, project_id: int 
         except ConnectionFailed as exc:
             health[b.url] = exc.message
     return BackendStatus(project.id, project.title, backends, studio.project_settings(project.id), health)
+
+
+def follow_new_version(studio: Studio, project_id: int, old_version: str, new_version: str) -> None:
+    """After a retraining: rename the project's backend registered as `old_version`, so the project shows the new suggestions."""
+    for b in studio.ml_backends(project_id):
+        if b.title == old_version:
+            studio.update_ml_backend(b.id, title=new_version)
+    if studio.project_settings(project_id)["model_version"] != new_version:
+        studio.update_project(project_id, model_version=new_version)

@@ -19,11 +19,12 @@ from .trainer import Trainer, TrainingWorker, pull_and_train
 log = logging.getLogger("labeling.serve")
 
 
-def _tell_studio(project_id: int, model_version: str) -> None:
+def _tell_studio(project_id: int, old_version: str, new_version: str) -> None:
     """After a switch, make the project show the new model's suggestions (the editor shows only the project's model_version)."""
     from ..studio.client import Studio
+    from .connect import follow_new_version
 
-    Studio.connect().update_project(project_id, model_version=model_version)
+    follow_new_version(Studio.connect(), project_id, old_version, new_version)
 
 
 def build_backend(
