@@ -371,3 +371,20 @@ def test_start_training_from_label_studio(backend, studio, ls_env, reference):
 def test_serve_help_names_the_auth_variables():
     r = run_cli(["serve", "--help"])
     assert r.returncode == 0 and "LABELING_SERVE_PASSWORD" in r.stdout and "Example: labeling serve" in " ".join(r.stdout.split())
+
+
+def test_a_request_too_big_for_label_studios_timeout_is_refused_early_with_what_to_do(rules_model):
+    from starlette.testclient import TestClient
+
+    holder = ModelHolder(rules_model, batch_size=4)
+    client = TestClient(create_app(holder, None, ServeSettings(predict_timeout=0.5)))
+    texts = [p.read_text() for p in sorted(ARTICLES.glob("*.txt"))]
+    tasks = [{"id": i, "data": {"text": f"Update {i}.\n\n{texts[i % len(texts)]}"}} for i in range(300)]
+    t0 = time.perf_counter()
+    r = client.post("/predict", json={"tasks": tasks})
+    assert r.status_code == 413 and time.perf_counter() - t0 < 30  # stopped after a few batches, not after 300 tasks
+    body = r.json()
+    assert "300 tasks would take about" in body["error"] and "ML_TIMEOUT_PREDICT" in body["error"]
+    assert "at most about" in body["hint"] and "--predict-timeout" in body["hint"]
+    ok = client.post("/predict", json={"tasks": tasks[:2]})
+    assert ok.status_code == 200 and len(ok.json()["results"]) == 2

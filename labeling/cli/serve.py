@@ -13,6 +13,9 @@ def serve_cli(
     port: int = typer.Option(9090, "--port", "-p", min=1, max=65535, help="Port to listen on."),
     max_chars: int = typer.Option(100_000, "--max-chars", min=1, help="Longest task text accepted; longer ones are refused with HTTP 413."),
     train_every: int = typer.Option(0, "--train-every", min=0, help="Also train after every N new or updated annotations (0: only on Start Training)."),
+    predict_timeout: float = typer.Option(
+        100.0, "--predict-timeout", min=0, help="Label Studio's ML_TIMEOUT_PREDICT: a request that cannot finish in time is refused early (413). 0: no limit."
+    ),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Tasks per nlp.pipe batch."),
     dataset: str | None = typer.Option(None, "--dataset", help="Dataset that training pulls into (default: project-<id>)."),
     exports_dir: Path = typer.Option(Path("exports"), "--exports-dir", help="Where training pulls dataset versions to."),
@@ -37,6 +40,7 @@ def serve_cli(
         model=model,
         max_chars=max_chars,
         train_every=train_every,
+        predict_timeout=predict_timeout,
         batch_size=batch_size,
         dataset=dataset,
         exports_dir=exports_dir,

@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..scheme import Scheme, default_scheme
-from .model import ModelHolder
+from .model import ModelHolder, TooSlow
 from .protocol import BadRequest, config_names, prediction, project_id, task_texts
 from .trainer import TrainingWorker, annotation_counter
 
@@ -40,6 +40,8 @@ log = logging.getLogger("labeling.serve")
 USER_ENV = "LABELING_SERVE_USER"
 PASSWORD_ENV = "LABELING_SERVE_PASSWORD"
 DEFAULT_MAX_CHARS = 100_000
+# Label Studio's default ML_TIMEOUT_PREDICT (label_studio/ml/api_connector.py): it stops waiting for /predict after this.
+DEFAULT_PREDICT_TIMEOUT = 100.0
 # Label Studio's webhook actions (label_studio/webhooks/models.py WebhookAction) plus START_TRAINING.
 # Label Studio sends the backend's webhook all of them; only these two kinds mean something here.
 TRAINING_ACTIONS = {"START_TRAINING"}
@@ -54,6 +56,7 @@ IGNORED_ACTIONS = {
 class ServeSettings:
     max_chars: int = DEFAULT_MAX_CHARS
     train_every: int = 0  # 0: only START_TRAINING trains
+    predict_timeout: float = DEFAULT_PREDICT_TIMEOUT  # the Label Studio server's ML_TIMEOUT_PREDICT; 0: no limit
     # The scheme's labels and relation are what the model predicts; a project with other labels is refused.
     scheme: Scheme | None = None
 
@@ -116,7 +119,18 @@ def create_app(
         names = config_names(body.get("label_config"), scheme)
         texts = task_texts(body["tasks"], names, max_chars=settings.max_chars)
         t0 = time.perf_counter()
-        annotated = await run_in_threadpool(holder.annotate, texts)  # keeps /health answering while spaCy works
+        limit = settings.predict_timeout or None
+        try:
+            annotated = await run_in_threadpool(holder.annotate, texts, time_limit=limit)  # keeps /health answering while spaCy works
+        except TooSlow as slow:
+            fits = max(1, int(slow.rate * (limit or 0) * 0.8))
+            raise BadRequest(
+                f"{slow.total} tasks would take about {slow.projected:.0f} s at the measured {slow.rate:.1f} tasks/s, over Label Studio's "
+                f"ML_TIMEOUT_PREDICT of {limit:.0f} s: Label Studio would drop the answer",
+                status=413,
+                hint=f"Retrieve predictions for at most about {fits} tasks at a time, or raise ML_TIMEOUT_PREDICT on the Label Studio server "
+                "and start `labeling serve --predict-timeout` with the same value.",
+            ) from None
         log.info("predicted %d tasks in %.2fs (%s)", len(texts), time.perf_counter() - t0, holder.model_version)
         return JSONResponse({"results": [prediction(a, names) for a in annotated], "model_version": holder.model_version})
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,22 +87,47 @@ class ModelHolder:
         with self._run_lock:  # waits for a running request: it finishes on the old model, the next gets the new one
             self._model = model
 
-    def annotate(self, texts: list[tuple[str, str]]) -> list[Annotated]:
+    def annotate(self, texts: list[tuple[str, str]], *, time_limit: float | None = None) -> list[Annotated]:
         """(task id, text) pairs -> one Annotated per pair, in order, through nlp.pipe in batches.
 
         The text is used exactly as Label Studio holds it (not normalised), so offsets
         point into the task's own text; for text `labeling preannotate` wrote, that is the same text.
+        With `time_limit` (seconds), TooSlow is raised as soon as the measured rate says the
+        whole request cannot finish in time: Label Studio would drop the answer anyway.
         """
         docs = [Document(id=task_id, text=text, hash=content_hash(text)) for task_id, text in texts]
+        out: list[Annotated] = []
         with self._run_lock:
             model = self._model
+            t0 = time.perf_counter()
             # memory_zone frees the strings each request adds, so a long-running server does not grow.
             with model.nlp.memory_zone():
                 if model.rules:
                     from ..preannotate.run import preannotate
 
-                    return list(preannotate(iter(docs), nlp=model.nlp, batch_size=self.batch_size))
-                return list(_trained(model, docs, self.batch_size))
+                    stream = preannotate(iter(docs), nlp=model.nlp, batch_size=self.batch_size)
+                else:
+                    stream = _trained(model, docs, self.batch_size)
+                for annotated in stream:
+                    out.append(annotated)
+                    if time_limit is not None and len(out) % self.batch_size == 0:
+                        elapsed = time.perf_counter() - t0
+                        projected = elapsed / len(out) * len(docs)
+                        if len(out) >= 2 * self.batch_size and projected > time_limit:
+                            raise TooSlow(len(docs), len(out), elapsed, projected)
+        return out
+
+
+class TooSlow(Exception):
+    """A request that cannot be answered within the caller's time limit at the measured rate."""
+
+    def __init__(self, total: int, done: int, elapsed: float, projected: float):
+        super().__init__(f"{total} tasks would take about {projected:.0f} s")
+        self.total, self.done, self.elapsed, self.projected = total, done, elapsed, projected
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
 
 
 def _trained(model: LoadedModel, docs: list[Document], batch_size: int) -> Iterator[Annotated]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from ..errors import LabelingError
-from .app import DEFAULT_MAX_CHARS, ServeSettings, basic_auth_from_env, create_app
+from .app import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT, ServeSettings, basic_auth_from_env, create_app
 from .model import RULES, ModelHolder, load_model
 from .trainer import Trainer, TrainingWorker, pull_and_train
 
@@ -32,6 +32,7 @@ def build_backend(
     model: str = RULES,
     max_chars: int = DEFAULT_MAX_CHARS,
     train_every: int = 0,
+    predict_timeout: float = DEFAULT_PREDICT_TIMEOUT,
     batch_size: int = 64,
     trainer: Trainer | None = None,
     dataset: str | None = None,
@@ -41,12 +42,12 @@ def build_backend(
     update_project: bool = True,
 ) -> tuple[Starlette, ModelHolder, TrainingWorker]:
     """Load the model once and wire it to the HTTP app and the training worker."""
-    if max_chars < 1 or train_every < 0 or batch_size < 1:
-        raise LabelingError("--max-chars and --batch-size must be at least 1, --train-every at least 0")
+    if max_chars < 1 or train_every < 0 or batch_size < 1 or predict_timeout < 0:
+        raise LabelingError("--max-chars and --batch-size must be at least 1, --train-every and --predict-timeout at least 0")
     holder = ModelHolder(load_model(model), batch_size=batch_size)
     trainer = trainer or pull_and_train(dataset=dataset, exports_dir=exports_dir, models_dir=models_dir)
     worker = TrainingWorker(holder, trainer, on_switch=_tell_studio if update_project else None)
-    app = create_app(holder, worker, ServeSettings(max_chars=max_chars, train_every=train_every), auth=auth)
+    app = create_app(holder, worker, ServeSettings(max_chars=max_chars, train_every=train_every, predict_timeout=predict_timeout), auth=auth)
     return app, holder, worker
 
 
