@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -86,7 +87,7 @@ def main() -> None:
 
     from labeling.studio.server import free_port
 
-    tasks = [{"id": i, "data": {"text": d.text}} for i, d in enumerate(corpus(args.tasks))]
+    tasks: list[dict[str, Any]] = [{"id": i, "data": {"text": d.text}} for i, d in enumerate(corpus(args.tasks))]
     chars = sum(len(t["data"]["text"]) for t in tasks)
     print(f"{len(tasks)} sample-like tasks, {chars / 1e6:.2f}M characters; {os.cpu_count()} CPUs")
     warm = {"tasks": tasks[:20]}

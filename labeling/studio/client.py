@@ -305,7 +305,8 @@ class Studio:
         """Task id -> its predictions ({model_version, score, result}), for every task of the project."""
         out: dict[int, list[dict[str, Any]]] = {}
         with _translate_errors(self.url):
-            for t in self._sdk.tasks.list(project=project_id, fields="all", page_size=500):
+            pager: Any = self._sdk.tasks.list(project=project_id, fields="all", page_size=500)
+            for t in pager:
                 preds = t.predictions or []
                 out[t.id] = [p if isinstance(p, dict) else p.dict() for p in preds]
         return out
