@@ -213,3 +213,57 @@ def test_annotator_corrects_suggestions_in_chromium(tmp_path, studio: Studio, ls
     assert got_relations == want_relations
     assert record["meta"]["annotation_id"] == annotation.id
     assert record["meta"]["regions"] == {"kept": len(kept), "changed": 0, "added": 1, "deleted": 1}
+
+
+def test_connected_backend_suggests_when_a_task_opens(tmp_path, studio: Studio, ls_env, ls_home):
+    """A project connected to `labeling serve`: opening a task without predictions shows the backend's suggestions."""
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    import httpx
+
+    from labeling.studio import server
+    from labeling.studio.projects import ensure_project
+
+    text = (REPO / "data" / "sample" / "articles" / "wire-002.txt").read_text(encoding="utf-8")
+    title = f"Browser backend {uuid.uuid4().hex[:8]}"
+    project = ensure_project(studio, default_scheme(), title=title).project
+    (task_id,) = studio.import_tasks(project.id, [{"data": {"text": text, "doc_id": "wire-002"}}])
+    port = server.free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labeling", "serve", "--port", str(port)], env=ls_env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        for _ in range(360):
+            try:
+                health = httpx.get(url + "/health", timeout=2).json()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        _cli_ok(["backend", "connect", "--project", title, "--url", url], ls_env)
+        suggested = httpx.post(url + "/predict", json={"tasks": [{"id": task_id, "data": {"text": text}}]}, timeout=120).json()["results"][0]
+        want = {r["id"]: r["value"]["text"] for r in suggested["result"] if r["type"] == "labels"}
+        assert want and suggested["model_version"] == health["model_version"]
+
+        creds = credentials(ls_home)
+        shots = Shots(ARTIFACTS)
+        with chromium_page() as page:
+            try:
+                login(page, creds["url"], creds["email"], creds["password"])
+                open_task(page, creds["url"], project.id, task_id)
+                page.wait_for_selector(HIGHLIGHT, timeout=60_000)  # Label Studio asked the backend while opening the task
+                page.wait_for_load_state("networkidle")
+                shots.take(page, "backend-suggestions")
+                # every suggested region is highlighted over exactly its text (the side list is virtualised: not all are rendered)
+                assert highlights_by_region(page) == want
+            except BaseException:
+                shots.take(page, "backend-failure")
+                raise
+        (pred,) = studio.project_predictions(project.id)[task_id]
+        assert pred["model_version"] == health["model_version"]
+    finally:
+        proc.terminate()
+        proc.wait(20)

@@ -19,9 +19,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import datasets, demo, evaluate, preannotate, pull, push, report, server
+from . import backend, datasets, demo, evaluate, preannotate, pull, push, report, serve, server
 
-for _module in (server, demo, preannotate, push, pull, datasets, evaluate, report):
+for _module in (server, demo, preannotate, push, pull, datasets, evaluate, report, serve, backend):
     _module.register(app)
 
 

@@ -348,3 +348,60 @@ class Studio:
         """User id -> email, to name annotators (the export only carries ids)."""
         with _translate_errors(self.url):
             return {u.id: u.email or u.username or str(u.id) for u in self._sdk.users.list()}
+
+    # -- ML backends (labeling serve / labeling backend) -------------------------
+
+    def ml_backends(self, project_id: int) -> list[MLBackendInfo]:
+        """The ML backends connected to a project, as Label Studio sees them (state, model_version)."""
+        with _translate_errors(self.url):
+            return [_ml_info(b) for b in self._sdk.ml.list(project=project_id)]
+
+    def create_ml_backend(
+        self, project_id: int, *, url: str, title: str, basic_auth: tuple[str, str] | None = None, timeout: float | None = None
+    ) -> MLBackendInfo:
+        """Connect a backend: Label Studio checks its /health and /setup first and refuses (RequestRejected) when they fail."""
+        auth: dict[str, Any] = {"auth_method": "BASIC_AUTH", "basic_auth_user": basic_auth[0], "basic_auth_pass": basic_auth[1]} if basic_auth else {}
+        if timeout is not None:
+            auth["timeout"] = timeout
+        with _translate_errors(self.url):
+            return _ml_info(self._sdk.ml.create(project=project_id, url=url, title=title, is_interactive=False, auto_update=True, **auth))
+
+    def update_ml_backend(self, backend_id: int, **fields: Any) -> MLBackendInfo:
+        with _translate_errors(self.url):
+            return _ml_info(self._sdk.ml.update(id=backend_id, **fields))
+
+    def project_settings(self, project_id: int) -> dict[str, Any]:
+        """The project fields that decide whether suggestions show on task open."""
+        with _translate_errors(self.url):
+            p = self._sdk.projects.get(id=project_id)
+        return {"show_collab_predictions": p.show_collab_predictions, "model_version": p.model_version or ""}
+
+    def run_action(self, project_id: int, action: str, *, task_ids: list[int] | None = None, timeout: float = 300) -> None:
+        """Run a Data Manager action (e.g. retrieve_tasks_predictions) on the given tasks, or on all tasks."""
+        selected: dict[str, Any] = {"all": False, "included": task_ids} if task_ids is not None else {"all": True, "excluded": []}
+        with _translate_errors(self.url):
+            self._sdk.actions.create(id=action, project=project_id, selected_items=selected, request_options={"timeout_in_seconds": timeout, "max_retries": 0})
+
+    def project_predictions(self, project_id: int) -> dict[int, list[dict[str, Any]]]:
+        """Task id -> its predictions ({model_version, score, result}), for every task of the project."""
+        out: dict[int, list[dict[str, Any]]] = {}
+        with _translate_errors(self.url):
+            pager: Any = self._sdk.tasks.list(project=project_id, fields="all", page_size=500)
+            for t in pager:
+                preds = t.predictions or []
+                out[t.id] = [p if isinstance(p, dict) else p.dict() for p in preds]
+        return out
+
+
+@dataclass
+class MLBackendInfo:
+    id: int
+    url: str
+    title: str
+    state: str  # Label Studio's readable state: Connected, Disconnected, Error, Training, Predicting
+    model_version: str
+    error: str = ""
+
+
+def _ml_info(b: Any) -> MLBackendInfo:
+    return MLBackendInfo(b.id, b.url or "", b.title or "", str(b.readable_state or b.state or ""), b.model_version or "", b.error_message or "")

@@ -194,6 +194,10 @@ def start(
         LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK="true",
         LABEL_STUDIO_LATEST_VERSION_CHECK="false",
         LABEL_STUDIO_COLLECT_ANALYTICS="false",
+        # A local ML backend (`labeling serve` on 127.0.0.1) and its webhook are refused by default as SSRF;
+        # this server is itself bound to 127.0.0.1 for one user, so allow local addresses.
+        ML_BLOCK_LOCAL_IP="false",
+        SSRF_PROTECTION_ENABLED="false",
     )
     for key in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"):
         env.pop(key, None)  # client settings, not the server's

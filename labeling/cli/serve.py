@@ -1,0 +1,52 @@
+"""`labeling serve`: our pre-annotator as a Label Studio ML backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def serve_cli(
+    model: str = typer.Option("rules", "--model", "-m", help="'rules' (the pre-annotator), an installed spaCy pipeline, or a trained pipeline directory."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; 0.0.0.0 exposes the backend to the network (set basic auth then)."),
+    port: int = typer.Option(9090, "--port", "-p", min=1, max=65535, help="Port to listen on."),
+    max_chars: int = typer.Option(100_000, "--max-chars", min=1, help="Longest task text accepted; longer ones are refused with HTTP 413."),
+    train_every: int = typer.Option(0, "--train-every", min=0, help="Also train after every N new or updated annotations (0: only on Start Training)."),
+    predict_timeout: float = typer.Option(
+        100.0, "--predict-timeout", min=0, help="Label Studio's ML_TIMEOUT_PREDICT: a request that cannot finish in time is refused early (413). 0: no limit."
+    ),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Tasks per nlp.pipe batch."),
+    dataset: str | None = typer.Option(None, "--dataset", help="Dataset that training pulls into (default: project-<id>)."),
+    exports_dir: Path = typer.Option(Path("exports"), "--exports-dir", help="Where training pulls dataset versions to."),
+    models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Where trained models are written."),
+    log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
+) -> None:
+    """Run the pre-annotator as a Label Studio ML backend (/health, /setup, /predict, /webhook).
+
+    Predictions and model_version are exactly those of `labeling preannotate`.
+    Start Training in Label Studio (or --train-every N annotations) pulls the
+    project and trains in the background; on success the backend switches model.
+    Basic auth: set LABELING_SERVE_USER and LABELING_SERVE_PASSWORD in the environment.
+
+    Example: labeling serve --port 9090 --train-every 50
+    """
+    from ..serve.run import serve
+
+    serve(
+        host=host,
+        port=port,
+        log_level=log_level,
+        model=model,
+        max_chars=max_chars,
+        train_every=train_every,
+        predict_timeout=predict_timeout,
+        batch_size=batch_size,
+        dataset=dataset,
+        exports_dir=exports_dir,
+        models_dir=models_dir,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_cli)

@@ -1,0 +1,1 @@
+"""Our pre-annotator as a Label Studio ML backend: model holder, HTTP app, training worker, connect."""

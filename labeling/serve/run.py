@@ -1,0 +1,62 @@
+"""`labeling serve` as a library: build the backend (model, worker, app) and run it with uvicorn.
+
+app, holder, worker = build_backend(model="rules", train_every=20)
+serve(model="rules", host="127.0.0.1", port=9090)
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from ..errors import LabelingError
+from .app import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT, ServeSettings, basic_auth_from_env, create_app
+from .model import RULES, ModelHolder, load_model
+from .trainer import Trainer, TrainingWorker, pull_and_train
+
+log = logging.getLogger("labeling.serve")
+
+
+def _tell_studio(project_id: int, old_version: str, new_version: str) -> None:
+    """After a switch, make the project show the new model's suggestions (the editor shows only the project's model_version)."""
+    from ..studio.client import Studio
+    from .connect import follow_new_version
+
+    follow_new_version(Studio.connect(), project_id, old_version, new_version)
+
+
+def build_backend(
+    *,
+    model: str = RULES,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    train_every: int = 0,
+    predict_timeout: float = DEFAULT_PREDICT_TIMEOUT,
+    batch_size: int = 64,
+    trainer: Trainer | None = None,
+    dataset: str | None = None,
+    exports_dir: Path = Path("exports"),
+    models_dir: Path = Path("models"),
+    auth: tuple[str, str] | None = None,
+    update_project: bool = True,
+) -> tuple[Starlette, ModelHolder, TrainingWorker]:
+    """Load the model once and wire it to the HTTP app and the training worker."""
+    if max_chars < 1 or train_every < 0 or batch_size < 1 or predict_timeout < 0:
+        raise LabelingError("--max-chars and --batch-size must be at least 1, --train-every and --predict-timeout at least 0")
+    holder = ModelHolder(load_model(model), batch_size=batch_size)
+    trainer = trainer or pull_and_train(dataset=dataset, exports_dir=exports_dir, models_dir=models_dir)
+    worker = TrainingWorker(holder, trainer, on_switch=_tell_studio if update_project else None)
+    app = create_app(holder, worker, ServeSettings(max_chars=max_chars, train_every=train_every, predict_timeout=predict_timeout), auth=auth)
+    return app, holder, worker
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 9090, log_level: str = "info", **backend) -> None:
+    """Run the backend until interrupted. Basic auth comes from LABELING_SERVE_USER / LABELING_SERVE_PASSWORD only."""
+    import uvicorn
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    auth = basic_auth_from_env()
+    app, holder, _ = build_backend(auth=auth, **backend)
+    log.info("serving %s (model_version %s) on http://%s:%d%s", holder.current.name, holder.model_version, host, port, " with basic auth" if auth else "")
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
