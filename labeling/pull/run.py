@@ -38,10 +38,10 @@ from ..datasets.store import (
     same_content,
     versions,
 )
-from ..errors import DatasetError, NothingToPull, ProjectNotFound
+from ..errors import DatasetError, NothingToPull
 from ..scheme import Scheme, default_scheme
 from ..studio.client import Project, Studio, public_url
-from ..studio.projects import not_found_message
+from ..studio.projects import lookup_project
 from .build import build_record, dumps, load_tokenizer, tokenize
 from .export import Pending, Progress, from_task
 from .policy import POLICIES
@@ -75,15 +75,9 @@ def parse_ratios(text: str) -> tuple[float, float, float]:
     return parts
 
 
-def _project(studio: Studio, title: str | None, project_id: int | None):
-    if project_id is not None:
-        return studio.get_project(project_id)
-    if not title:
-        raise ProjectNotFound("No project named.", "Pass --project TITLE or --project-id ID.")
-    project = studio.find_project(title)
-    if project is None:
-        raise ProjectNotFound(not_found_message(studio, title), "Check the title (it must match exactly), or list projects in the Label Studio UI.")
-    return project
+def _project(studio: Studio, title: str | None, project_id: int | None) -> Project:
+    hint = "Check the title (it must match exactly), or list projects in the Label Studio UI."
+    return lookup_project(studio, title=title, project_id=project_id, hint=hint)
 
 
 def iter_export(path: Path) -> Iterator[dict[str, Any]]:

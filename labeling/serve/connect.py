@@ -19,9 +19,9 @@ from typing import Any
 
 import httpx
 
-from ..errors import ConnectionFailed, ProjectNotFound, RequestRejected
+from ..errors import ConnectionFailed, RequestRejected
 from ..studio.client import MLBackendInfo, Project, Studio, public_url
-from ..studio.projects import not_found_message
+from ..studio.projects import lookup_project
 
 
 @dataclass
@@ -57,16 +57,8 @@ def backend_health(url: str, *, auth: tuple[str, str] | None = None, timeout: fl
 
 def find_project(studio: Studio, *, title: str | None, project_id: int | None) -> Project:
     """The project by id or exact title; its labeling config is left as it is (the backend's /setup checks it)."""
-    if project_id is not None:
-        return studio.get_project(project_id)
-    if not title:
-        raise ProjectNotFound("No project named.", "Pass --project TITLE or --project-id ID.")
-    project = studio.find_project(title)
-    if project is None:
-        raise ProjectNotFound(
-            not_found_message(studio, title), "Check the title (it must match exactly), or push documents first: labeling push INPUT --project TITLE."
-        )
-    return project
+    hint = "Check the title (it must match exactly), or push documents first: labeling push INPUT --project TITLE."
+    return lookup_project(studio, title=title, project_id=project_id, hint=hint)
 
 
 def connect_backend(studio: Studio, *, url: str, title: str | None = None, project_id: int | None = None, auth: tuple[str, str] | None = None) -> ConnectResult:

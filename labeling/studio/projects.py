@@ -90,6 +90,18 @@ def ensure_project(studio: Studio, scheme: Scheme, *, title: str | None = None, 
     return ProjectResult(project, False, diffs)
 
 
+def lookup_project(studio: Studio, *, title: str | None, project_id: int | None, hint: str) -> Project:
+    """The existing project by id or exact title; `hint` is the next step when no project has that title."""
+    if project_id is not None:
+        return studio.get_project(project_id)
+    if not title:
+        raise ProjectNotFound("No project named.", "Pass --project TITLE or --project-id ID.")
+    project = studio.find_project(title)
+    if project is None:
+        raise ProjectNotFound(not_found_message(studio, title), hint)
+    return project
+
+
 def create_from_scheme(studio: Studio, scheme: Scheme, title: str) -> Project:
     """A new project: the scheme's labeling config, the guidelines as instructions, our description."""
     return studio.create_project(title=title, label_config=scheme.to_label_config(), instructions_html=instructions_html(), description=description(scheme))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import InputError, LabelingError, ProjectGone
 from ..ingest import Summary, read_documents
+from ..records import Document
 from ..scheme import Scheme, default_scheme
 from .client import Project, Studio
 from .projects import ProjectResult, create_from_scheme, ensure_project
@@ -129,27 +130,15 @@ def _task_source(paths: list[Path], options: PushOptions, ingest: Summary) -> tu
 
     from ..preannotate.run import preannotate
 
-    def tasks() -> Iterator[dict]:
-        docs = read_documents(
-            paths,
-            text_field=options.text_field,
-            id_field=options.id_field,
-            skip_invalid=options.skip_invalid,
-            max_chars=options.max_chars,
-            split_long=options.split_long,
-            summary=ingest,
+    def documents(summary: Summary | None = None) -> Iterator[Document]:
+        o = options
+        return read_documents(
+            paths, text_field=o.text_field, id_field=o.id_field, skip_invalid=o.skip_invalid, max_chars=o.max_chars, split_long=o.split_long, summary=summary
         )
-        annotated = preannotate(docs, model=options.model, batch_size=options.batch_size, n_process=options.n_process, summary=ingest)
+
+    def tasks() -> Iterator[dict]:
+        annotated = preannotate(documents(ingest), model=options.model, batch_size=options.batch_size, n_process=options.n_process, summary=ingest)
         return (a.to_task() for a in annotated)
 
-    # An input without documents (or a bad first record) fails here, before a project is created.
-    probe = read_documents(
-        paths,
-        text_field=options.text_field,
-        id_field=options.id_field,
-        skip_invalid=options.skip_invalid,
-        max_chars=options.max_chars,
-        split_long=options.split_long,
-    )
-    next(probe, None)
+    next(documents(), None)  # an input without documents (or a bad first record) fails here, before a project is created
     return tasks, None
