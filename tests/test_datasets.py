@@ -280,8 +280,10 @@ def test_split_files_load_unchanged_with_hf_datasets(v2, tmp_path):
 
 def test_export_spacy_docbins(v2, setup, tmp_path):
     import spacy
-    from spacy.tokens import DocBin
+    from spacy.tokens import Doc, DocBin
 
+    if not Doc.has_extension("rel"):
+        Doc.set_extension("rel", default={})
     cwd = setup[2]
     r = run_cli(["export-spacy", f"{NAME}@v2", "-o", str(tmp_path / "corpus")], cwd=cwd)
     assert r.returncode == 0, r.stderr
@@ -297,6 +299,13 @@ def test_export_spacy_docbins(v2, setup, tmp_path):
             ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
             assert {e[2] for e in ents} <= {"ACTOR", "WEAPON"}
             assert all(a[1] <= b[0] for a, b in itertools.pairwise(ents))  # sorted, no overlap
+            # relations in the rel_component tutorial's format: (claim token start, source token start) -> label probability
+            starts = {s["id"]: doc.char_span(s["start"], s["end"]).start for s in rec["spans"]}
+            linked = {(starts[r["head_span"]], starts[r["child_span"]]) for r in rec["relations"]}
+            assert {k for k, v in doc._.rel.items() if v["attributed_to"] == 1.0} == linked
+            assert len(doc._.rel) == len(
+                {(starts[c["id"]], starts[s["id"]]) for c in rec["spans"] if c["label"] == "CLAIM" for s in rec["spans"] if s["label"] == "SOURCE"}
+            )
 
 
 def test_ents_rule_longest_then_earliest():

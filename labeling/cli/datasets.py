@@ -105,7 +105,10 @@ def export_spacy_cli(
     """Write a dataset version as spaCy DocBin files for `spacy train`.
 
     doc.spans["sc"] holds every span; doc.ents the non-overlapping ACTOR and
-    WEAPON spans (longest first, then earliest). Example:
+    WEAPON spans (longest first, then earliest); doc._.rel the attributed_to
+    relations as spaCy's rel_component tutorial reads them,
+    {(claim token start, source token start): {"attributed_to": 1.0 or 0.0}}
+    (register Doc.set_extension("rel", default={}) before reading). Example:
 
         labeling export-spacy conflict@v2 -o corpus/
     """
@@ -116,6 +119,7 @@ def export_spacy_cli(
     for split, path in r.files.items():
         out.print(f"Wrote {path} ({r.docs[split]} docs)")
     out.print(f"{r.spans} spans in doc.spans['sc'], {r.ents} entities in doc.ents ({r.left_out_of_ents} overlapping ACTOR/WEAPON spans left out of ents).")
+    out.print(f"{r.relations} attributed_to relations in doc._.rel (every other CLAIM -> SOURCE pair of a doc at 0.0).")
     if r.skipped_misaligned:
         console.print(f"[yellow]{r.skipped_misaligned} span(s) not on token boundaries left out.[/]")
 

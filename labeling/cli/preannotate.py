@@ -13,7 +13,9 @@ from ._common import console, out
 def preannotate_cli(
     inputs: list[Path] = typer.Argument(..., help="Files (.txt, .jsonl, .csv) or directories of .txt files.", show_default=False),
     output: Path = typer.Option(..., "--output", "-o", help="Tasks file to write (JSON Lines); replaced only on success."),
-    model: str | None = typer.Option(None, "--model", "-m", help="Installed spaCy pipeline; default: the scheme's tokenizer pipeline."),
+    model: str | None = typer.Option(
+        None, "--model", "-m", help="Installed spaCy pipeline or a directory made by `labeling train`; default: the scheme's tokenizer pipeline."
+    ),
     batch_size: int = typer.Option(64, "--batch-size", min=1, help="Documents per nlp.pipe batch."),
     n_process: int = typer.Option(1, "--n-process", min=1, help="Worker processes for spaCy."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Skip bad records (listed in the summary) instead of stopping."),

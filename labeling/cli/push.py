@@ -13,7 +13,7 @@ def push_cli(
     inputs: list[Path] = typer.Argument(..., help="Raw documents (.txt, .jsonl, .csv, directories) or a tasks.jsonl from `labeling preannotate`."),
     project: str | None = typer.Option(None, "--project", "-p", help="Project title (exact match); created from the scheme if missing."),
     project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
-    model: str | None = typer.Option(None, "--model", "-m", help="spaCy pipeline for raw documents (default: the scheme's)."),
+    model: str | None = typer.Option(None, "--model", "-m", help="spaCy pipeline or a `labeling train` directory for raw documents (default: the scheme's)."),
     batch_size: int = typer.Option(64, help="spaCy batch size for raw documents."),
     n_process: int = typer.Option(1, help="spaCy processes for raw documents."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Skip bad input records (listed in the summary) instead of stopping."),

@@ -26,6 +26,7 @@ import json
 import multiprocessing
 import os
 import time
+import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -56,6 +57,8 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
 
     from . import components as conflict_nlp  # registers the conflict_annotator factory
 
+    if model and is_trained(model):
+        return load_trained(model)
     scheme = scheme or default_scheme()
     missing = [l for l in LABELS if l not in scheme.label_names]
     if missing or scheme.relation(RELATION) is None:
@@ -105,6 +108,29 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
     fingerprint.update(weapons_raw + b"\0" + cues_raw + b"\0" + actors_raw)
     nlp.meta[_META_KEY] = f"conflict-rules-{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}-{fingerprint.hexdigest()[:8]}"
     return nlp
+
+
+def is_trained(model: str | Path) -> bool:
+    """A directory written by `labeling train` (its meta.json carries our model_version)."""
+    meta = Path(model) / "meta.json"
+    try:
+        return meta.is_file() and _META_KEY in json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+
+
+def load_trained(model: str | Path):
+    """Load a trained pre-annotator: rules, learned components and merge are all inside, with their config."""
+    import spacy
+
+    from ..train import components as _learned  # noqa: F401  registers conflict_merge and conflict_reset_ents
+
+    try:
+        with warnings.catch_warnings():  # W012: the span rulers re-read their phrase patterns on load (about 2 s)
+            warnings.filterwarnings("ignore", message=r"\[W012\]")
+            return spacy.load(model)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{model}: not a loadable trained pipeline: {exc}", "Train it again with: labeling train NAME --force") from None
 
 
 def pipeline_version(nlp) -> str:
