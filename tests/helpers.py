@@ -76,3 +76,25 @@ def write_jsonl(path: Path, tasks: list[dict]) -> Path:
 def project_tasks(studio, project_id: int) -> list[dict]:
     sdk = studio.sdk_for_tests()
     return [t.dict() for t in sdk.tasks.list(project=project_id, fields="all", page_size=500)]
+
+
+def annotate_as_predicted(studio: Studio, task_id: int, pred_id: int, doc: Document, rec: dict, *, drop: int = 0) -> int:
+    """Accept the prediction (the gold spans), leaving out the first `drop` spans not used by relations."""
+    by_id = {s["id"]: s for s in rec["spans"]}
+    used = {r["head_span"] for r in rec["relations"]} | {r["child_span"] for r in rec["relations"]}
+    removable = [s["id"] for s in rec["spans"] if s["id"] not in used][:drop]
+    keep = [s for s in rec["spans"] if s["id"] not in removable]
+    result = [region(doc.text, rid(doc, s["start"], s["end"], s["label"]), s["start"], s["end"], s["label"], "prediction") for s in keep]
+    for r in rec["relations"]:
+        h, c = by_id[r["head_span"]], by_id[r["child_span"]]
+        result.append(arrow(rid(doc, h["start"], h["end"], h["label"]), rid(doc, c["start"], c["end"], c["label"])))
+    return studio.create_annotation(task_id, result=result, lead_time=10.0, parent_prediction=pred_id)
+
+
+def add_documents(studio: Studio, project_id: int, recs: list[dict]) -> dict[str, tuple[int, int]]:
+    """Import gold records as predicted tasks and accept each prediction; doc id -> (task id, annotation id)."""
+    docs = [Document.make(r["id"], r["text"], r["meta"]) for r in recs]
+    tasks = [task_for(d, [(s["start"], s["end"], s["label"]) for s in r["spans"]]) for d, r in zip(docs, recs)]
+    ids = studio.import_tasks(project_id, tasks)
+    preds = prediction_ids(studio, ids)
+    return {d.id: (t, annotate_as_predicted(studio, t, preds[t], d, r)) for d, r, t in zip(docs, recs, ids)}

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..datasets.docbin import record_doc
-from ..datasets.store import read_manifest, resolve
+from ..datasets.store import read_manifest, resolve, verify
 from ..errors import ConfigError, DatasetError, LabelingError
 from ..paths import configs_dir
 from ..records import Document, Relation, Span
@@ -180,6 +180,9 @@ def curve(
 def load_version(exports_dir: Path, ref: str) -> _Version:
     vdir = resolve(exports_dir, ref)
     manifest = read_manifest(vdir)
+    problems = verify(vdir)
+    if problems:
+        raise DatasetError(f"{vdir} is damaged: {problems[0]}", f"Check it with: labeling datasets verify {vdir.parent.name}@{vdir.name}")
     scheme = default_scheme()
     digest = manifest.get("scheme", {}).get("digest")
     name = vdir.parent.name
