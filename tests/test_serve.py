@@ -30,6 +30,7 @@ from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
 
 from .conftest import REPO, run_cli
+from .helpers import add_documents
 
 ARTICLES = REPO / "data" / "sample" / "articles"
 MAX_CHARS = 20_000
@@ -326,12 +327,21 @@ def test_train_every_n_annotations(rules_model, tmp_path):
     assert client.post("/webhook", json={"action": "TASKS_CREATED", "project": {"id": 2}}).json() == {"status": "ignored"}
 
 
-def test_start_training_from_label_studio(backend, studio, ls_env, reference):
-    """Label Studio's own Start Training (POST /api/ml/{id}/train) reaches the backend, which trains in the background.
+def _press_start_training(studio: Studio, url: str, pid: int) -> dict:
+    """Label Studio's own Start Training (POST /api/ml/{id}/train); waits for the backend's background run."""
+    before = httpx.get(url + "/health", timeout=5).json()
+    (ml,) = studio.ml_backends(pid)
+    studio.sdk_for_tests().ml.train(id=ml.id)
+    health = httpx.get(url + "/health", timeout=5).json()
+    assert health["training"]["runs"] == before["training"]["runs"] + 1 and health["training"]["project"] == pid
+    deadline = time.monotonic() + 900
+    while health["training"]["state"] == "training" and time.monotonic() < deadline:
+        time.sleep(2)
+        health = httpx.get(url + "/health", timeout=5).json()
+    return health
 
-    Until `labeling.train` lands, the training fails with a clear reason and the backend keeps
-    serving; once it exists this test expects a new model_version (re-check it then).
-    """
+
+def test_start_training_with_too_few_annotations_fails_clearly_and_keeps_serving(backend, studio, ls_env, reference):
     url, _ = backend
     pid, title = new_project(studio, "serve: train", [t["data"]["text"] for t in reference[:3]])
     assert run_cli(["backend", "connect", "--project", title, "--url", url], env=ls_env).returncode == 0
@@ -349,23 +359,30 @@ def test_start_training_from_label_studio(backend, studio, ls_env, reference):
         ],
     )
     before = httpx.get(url + "/health", timeout=5).json()
-    (ml,) = studio.ml_backends(pid)
-    studio.sdk_for_tests().ml.train(id=ml.id)
-    deadline = time.monotonic() + 900
-    health = httpx.get(url + "/health", timeout=5).json()
-    assert health["training"]["runs"] == before["training"]["runs"] + 1 and health["training"]["project"] == pid
-    while health["training"]["state"] == "training" and time.monotonic() < deadline:
-        time.sleep(2)
-        health = httpx.get(url + "/health", timeout=5).json()
+    health = _press_start_training(studio, url, pid)
+    assert health["training"]["state"] == "failed" and "too small to train" in health["training"]["error"]
+    assert health["model_version"] == before["model_version"] and health["status"] == "UP"
+
+
+def test_start_training_from_label_studio_switches_to_the_trained_model(studio, ls_env, tmp_path):
+    """26 annotated sample documents: Start Training pulls, trains, and the backend serves the new model_version."""
+    gold = [json.loads(l) for l in (REPO / "data" / "sample" / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    title = f"serve: trained {uuid.uuid4().hex[:8]}"
+    pid = ensure_project(studio, default_scheme(), title=title).project.id
+    add_documents(studio, pid, gold)
+    proc, url, _log = start_backend(ls_env, tmp_path)
     try:
-        import labeling.train.run  # noqa: F401
-    except ImportError:
-        assert health["training"]["state"] == "failed" and "labeling.train is missing" in health["training"]["error"]
-        assert health["model_version"] == before["model_version"] and health["status"] == "UP"
-    else:
+        assert run_cli(["backend", "connect", "--project", title, "--url", url], env=ls_env).returncode == 0
+        before = httpx.get(url + "/health", timeout=5).json()
+        health = _press_start_training(studio, url, pid)
         assert health["training"]["state"] == "succeeded", health["training"]
-        assert health["model_version"] != before["model_version"]
+        assert health["model_version"].startswith(f"project-{pid}-v0001-") and health["model_version"] != before["model_version"]
         assert studio.project_settings(pid)["model_version"] == health["model_version"]
+        assert (tmp_path / "models" / f"project-{pid}-v0001" / "eval.json").exists()
+        r = predict(url, [{"id": 1, "data": {"text": gold[0]["text"]}}])
+        assert r.status_code == 200 and r.json()["results"][0]["model_version"] == health["model_version"]
+    finally:
+        stop(proc)
 
 
 def test_serve_help_names_the_auth_variables():

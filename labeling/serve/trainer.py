@@ -94,13 +94,13 @@ class TrainingWorker:
         old_version = self.holder.model_version
         self.holder.swap(model)
         log.info("training for project %s done: now serving %s", project_id, model.model_version)
-        with self._lock:
-            self._state.state, self._state.finished, self._state.model_version = "succeeded", time.time(), model.model_version
-        if self.on_switch is not None:
+        if self.on_switch is not None:  # before "succeeded", so a caller who sees it finds the project updated too
             try:
                 self.on_switch(project_id, old_version, model.model_version)
             except Exception as exc:
                 log.error("switched to %s but could not tell Label Studio: %s", model.model_version, exc)
+        with self._lock:
+            self._state.state, self._state.finished, self._state.model_version = "succeeded", time.time(), model.model_version
 
 
 def pull_and_train(*, dataset: str | None = None, exports_dir: Path = Path("exports"), models_dir: Path = Path("models")) -> Trainer:
@@ -122,8 +122,10 @@ def pull_and_train(*, dataset: str | None = None, exports_dir: Path = Path("expo
         from ..studio.client import Studio
 
         name = dataset or f"project-{project_id}"
-        pull(Studio.connect(), dataset=name, project_id=project_id, exports_dir=exports_dir)
-        result = train(name, exports_dir=exports_dir, output=models_dir / name)
+        pulled = pull(Studio.connect(), dataset=name, project_id=project_id, exports_dir=exports_dir)
+        # models/NAME-vNNNN; pressing Start Training again without new annotations retrains that version in place
+        # (the old directory goes only once the new model is complete).
+        result = train(f"{name}@{pulled.version or pulled.same_as}", exports_dir=exports_dir, models_dir=models_dir, force=True)
         return Trained(Path(result.output_dir), str(result.model_version))
 
     return trainer

@@ -283,6 +283,12 @@ class Studio:
         with _translate_errors(self.url):
             return [{"model_version": p.model_version or "", "score": p.score, "result": p.result or []} for p in self._sdk.predictions.list(task=task_id)]
 
+    def prediction_id(self, task_id: int, model_version: str) -> int | None:
+        """The id of a task's latest prediction from `model_version` (what an annotation's parent_prediction names)."""
+        with _translate_errors(self.url):
+            ids = [p.id for p in self._sdk.predictions.list(task=task_id) if p.model_version == model_version]
+        return max(ids) if ids else None
+
     def delete_unannotated_tasks(self, project_id: int, task_ids: list[int]) -> None:
         """Delete these tasks, but only those that hold no annotation at the moment of deletion.
 
@@ -367,8 +373,15 @@ class Studio:
             return _ml_info(self._sdk.ml.create(project=project_id, url=url, title=title, is_interactive=False, auto_update=True, **auth))
 
     def update_ml_backend(self, backend_id: int, **fields: Any) -> MLBackendInfo:
+        """Change a connected backend's fields (title, ...).
+
+        Label Studio 1.23 re-validates every PATCH by calling the backend's /health
+        and /setup with the PATCH's own fields, and answers HTTP 500 when `url` or
+        `project` is missing: both are sent along.
+        """
         with _translate_errors(self.url):
-            return _ml_info(self._sdk.ml.update(id=backend_id, **fields))
+            current = self._sdk.ml.get(id=backend_id)
+            return _ml_info(self._sdk.ml.update(id=backend_id, **{"url": current.url, "project": current.project, **fields}))
 
     def project_settings(self, project_id: int) -> dict[str, Any]:
         """The project fields that decide whether suggestions show on task open."""
