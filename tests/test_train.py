@@ -77,12 +77,12 @@ def test_train_writes_a_loadable_model_with_its_provenance(trained, work):
     code = (
         "import json, spacy, sys; nlp = spacy.load(sys.argv[1]); "
         "doc = nlp('Russia fired 40 Shahed drones at Kyiv overnight, the Ukrainian air force said.'); "
-        "print(json.dumps([nlp.meta['conflict_model_version'], nlp.pipe_names, doc._.conflict]))"
+        "print(json.dumps([nlp.meta['conflict_model_version'], nlp.component_names, doc._.conflict]))"
     )
     p = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    mv, pipes, found = json.loads(p.stdout)
-    assert mv == version and pipes[-1] == "conflict_merge" and "conflict_ner" in pipes
+    mv, components, found = json.loads(p.stdout)  # learned components the chosen policy ignores are saved disabled
+    assert mv == version and components[-1] == "conflict_merge" and {"conflict_ner", "span_finder", "spancat"} <= set(components)
     assert {r[2] for r in found["regions"]} >= {"WEAPON", "SOURCE", "CLAIM"} and found["relations"]
 
 
@@ -189,3 +189,12 @@ def test_export_spacy_relations_load_in_the_rel_component_format(work, tmp_path)
     for doc, (claim, source) in positives:  # keys are token starts of a CLAIM and a SOURCE span
         starts = {(s.start, s.label_) for s in doc.spans["sc"]}
         assert (claim, "CLAIM") in starts and (source, "SOURCE") in starts
+
+
+def test_learned_components_the_policy_ignores_are_switched_off():
+    from labeling.train.run import unused_components
+
+    rules = dict.fromkeys(("ACTOR", "WEAPON", "CLAIM", "SOURCE"), "rules")
+    assert unused_components(rules) == ["conflict_reset_ents", "conflict_ner", "span_finder", "spancat", "learned_ruler"]
+    assert unused_components({**rules, "ACTOR": "union"}) == ["span_finder", "spancat"]
+    assert unused_components({**rules, "ACTOR": "names", "CLAIM": "learned"}) == ["conflict_reset_ents", "conflict_ner"]

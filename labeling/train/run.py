@@ -107,6 +107,8 @@ def train(
         nlp = assemble(base, learned_dir, names=confirmed_names(data.splits["train"]))
         policy, dev = choose_policy(nlp, data.splits["dev"])
         nlp.get_pipe("conflict_merge").policy = policy
+        for name in unused_components(policy):  # saved disabled: no inference time for what the merge ignores
+            nlp.disable_pipe(name)
         model_version = f"{data.name}-{data.version}-{_fingerprint(data, config_bytes, seed, fraction, max_epochs, base, nlp)}"
         rules_version = nlp.meta[_META_KEY]
         test = compare_on(nlp, data.splits["test"], policy)
@@ -325,6 +327,19 @@ def choose_policy(nlp, dev: list[dict[str, Any]]) -> tuple[dict[str, str], dict[
         eligible = [c for c in CHOICES if c != "learned" or totals["rules"].span_exact[label].support >= MIN_DEV_SPANS_FOR_LEARNED]
         policy[label] = max(eligible, key=lambda c: (table[c][label], -CHOICES.index(c)))
     return policy, table
+
+
+def unused_components(policy: dict[str, str]) -> list[str]:
+    """The learned components whose output the merge would throw away under `policy`."""
+    learned = {label for label, choice in policy.items() if choice in ("union", "learned")}
+    off = []
+    if not learned & set(ENT_LABELS):
+        off += ["conflict_reset_ents", "conflict_ner"]
+    if not learned & set(SPAN_LABELS):
+        off += ["span_finder", "spancat"]
+    if all(policy.get(label, "rules") == "rules" for label in ENT_LABELS):
+        off.append("learned_ruler")
+    return off
 
 
 def compare_on(nlp, records: list[dict[str, Any]], policy: dict[str, str]) -> dict[str, dict[str, Any]]:
