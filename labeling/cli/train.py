@@ -19,7 +19,7 @@ def train_cli(
     force: bool = typer.Option(False, "--force", help="Replace an existing output directory (only once the new model is complete)."),
     seed: int = typer.Option(0, "--seed", help="Random seed: same dataset, config and seed give the same model scores."),
     max_epochs: int | None = typer.Option(None, "--max-epochs", help="Override configs/train.cfg's training.max_epochs."),
-    curve: bool = typer.Option(False, "--curve", help="Train on 25/50/75/100%% of the train split and print test F1 per fraction; keeps no model."),
+    curve: bool = typer.Option(False, "--curve", help="Train on 25/50/75/100 percent of the train split and print test F1 per fraction; keeps no model."),
     silent: bool = typer.Option(False, "--silent", "-q", help="No progress lines."),
 ) -> None:
     """Train a spaCy pre-annotator on a dataset version; compare it with the rules on the test split.
