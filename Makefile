@@ -1,6 +1,6 @@
 # The two commands a newcomer needs:
 #   make demo   install, start the local Label Studio, pre-annotate the sample corpus, push it
-#   make test   install with the test extra and run the whole suite against a real Label Studio
+#   make test   install with the test extra (and Debian's Chromium and PostgreSQL) and run the whole suite against a real Label Studio
 # For developers: make lint (ruff, ruff format --check, mypy), make check (tests without Label Studio).
 # Both do all their own set-up and are safe to re-run.
 
@@ -29,6 +29,7 @@ demo: $(VENV)/.server-installed
 
 test: $(VENV)/.test-installed
 	bash .ci/install-chromium
+	bash .ci/install-postgres
 	$(PY) -m pytest
 
 # The tests that need no Label Studio (and no browser): seconds, for the edit-test loop.

@@ -8,7 +8,7 @@ import typer
 
 from ._common import console, out
 
-server_app = typer.Typer(help="Run a local Label Studio (SQLite, 127.0.0.1 only) for this working directory.", no_args_is_help=True)
+server_app = typer.Typer(help="Run a local Label Studio (SQLite or PostgreSQL, 127.0.0.1 only) for this working directory.", no_args_is_help=True)
 
 HomeOpt = typer.Option(None, "--home", help="State directory (default: .labeling/ here, or $LABELING_HOME).")
 
@@ -18,23 +18,39 @@ def start_cli(
     port: int | None = typer.Option(None, "--port", "-p", help="Port on 127.0.0.1 (default 8080, or the port used last time)."),
     home: Path | None = HomeOpt,
     timeout: float = typer.Option(300, help="Seconds to wait for the server to answer."),
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="postgresql://USER@HOST:PORT/DB: run on PostgreSQL (remembered for later starts). No password in the URL."
+    ),
+    password_file: Path | None = typer.Option(
+        None, "--database-password-file", help="File holding the database password (mode 0600). Default: $LABELING_DB_PASSWORD, then $PGPASSWORD."
+    ),
 ) -> None:
     """Start Label Studio in the background and wait until it answers.
 
     The first start creates an admin user with a generated password and API
     token in .labeling/credentials.json (mode 0600) and takes about 40 s.
+    With --database-url it runs on PostgreSQL; the database is checked first
+    (reachable, password, permission to create tables).
 
     Example: labeling server start --port 8080
+    Example: PGPASSWORD=... labeling server start --database-url postgresql://labeling@127.0.0.1:5432/labeling
     """
     from ..studio.server import credentials_path, start
 
     first = not credentials_path(home).exists()
     with console.status("Starting Label Studio (the first start runs database migrations, about 40 s)...") as spinner:
-        status, started = start(home, port=port, timeout=timeout, on_wait=lambda s: spinner.update(f"Waiting for Label Studio to answer... {s:.0f}s"))
+        status, started = start(
+            home,
+            port=port,
+            timeout=timeout,
+            on_wait=lambda s: spinner.update(f"Waiting for Label Studio to answer... {s:.0f}s"),
+            database_url=database_url,
+            password_file=password_file,
+        )
     if not started:
-        out.print(f"Label Studio is already running at {status.url} (pid {status.pid}); nothing to do.")
+        out.print(f"Label Studio is already running at {status.url} (pid {status.pid}, {status.database}); nothing to do.")
         return
-    out.print(f"Label Studio {status.version} is running at {status.url} (pid {status.pid}).")
+    out.print(f"Label Studio {status.version} is running at {status.url} (pid {status.pid}); database: {status.database}.")
     note = "created" if first else "in"
     out.print(f"Login and API token {note}: {credentials_path(home)} (readable only by you).")
 
@@ -64,8 +80,9 @@ def status_cli(home: Path | None = HomeOpt) -> None:
     st = status(home)
     if st.running:
         out.print(f"running: {st.url} (pid {st.pid}, Label Studio {st.version or 'unknown'}, state in {st.home})")
+        out.print(f"database: {st.database}")
     else:
-        out.print(f"stopped (state in {st.home}). Start it with: labeling server start")
+        out.print(f"stopped (state in {st.home}; database: {st.database}). Start it with: labeling server start")
         raise typer.Exit(1)
 
 

@@ -4,6 +4,7 @@ State lives in one directory (default `.labeling/`, see paths.state_dir):
 
     data/              Label Studio's SQLite database and media (LABEL_STUDIO_BASE_DATA_DIR)
     credentials.json   admin login and API token, mode 0600, generated on first start
+    database.json      the PostgreSQL URL (no password) and password file path, when started with one
     server.json        pid, port and URL of the process we started
     server.log         the server's own output
 
@@ -32,6 +33,7 @@ import httpx
 
 from ..errors import ServerError
 from ..paths import state_dir
+from .database import Database, check, parse_url, read_password
 
 DEFAULT_PORT = 8080
 ADMIN_EMAIL = "admin@labeling.local"
@@ -63,6 +65,7 @@ class Status:
     pid: int | None = None
     version: str | None = None
     home: Path | None = None
+    database: str | None = None  # "PostgreSQL user@host:port/db" or "SQLite <path>"
 
 
 def credentials_path(home: Path | None = None) -> Path:
@@ -135,13 +138,28 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def _saved_database(home: Path) -> tuple[Database, Path | None] | None:
+    try:
+        saved = json.loads((home / "database.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return parse_url(saved["url"]), Path(saved["password_file"]) if saved.get("password_file") else None
+
+
+def database_of(home: Path | None = None) -> str:
+    """Which database the embedded server uses (or will use at its next start)."""
+    home = Path(home or state_dir())
+    saved = _saved_database(home)
+    return saved[0].describe() if saved else f"SQLite {(home / 'data' / 'label_studio.sqlite3').resolve()}"
+
+
 def status(home: Path | None = None) -> Status:
     home = Path(home or state_dir())
     state = _read_state(home)
     if state is None or not _is_our_process(state.pid):
-        return Status(running=False, home=home)
+        return Status(running=False, home=home, database=database_of(home))
     creds = load_credentials(home)
-    return Status(True, state.url, state.pid, _version(state.url, creds.token if creds else None), home)
+    return Status(True, state.url, state.pid, _version(state.url, creds.token if creds else None), home, database_of(home))
 
 
 def _executable() -> list[str]:
@@ -160,17 +178,37 @@ def start(
     port: int | None = None,
     timeout: float = 300,
     on_wait: Callable[[float], None] | None = None,
+    database_url: str | None = None,
+    password_file: Path | None = None,
 ) -> tuple[Status, bool]:
     """Start Label Studio in the background and wait until /health answers.
 
+    With `database_url` (postgresql://USER@HOST:PORT/DB) Label Studio runs on
+    PostgreSQL; the URL (never the password) is remembered, so later starts
+    reuse it. The password comes from `password_file` (0600), LABELING_DB_PASSWORD
+    or PGPASSWORD, and the database is checked before Label Studio starts.
     Returns (status, started): `started` is False when it was already running.
     """
     home = Path(home or state_dir())
     current = status(home)
     if current.running:
         return current, False
+    db: Database | None = None
+    saved = _saved_database(home)
+    if database_url is not None:
+        db = parse_url(database_url)
+    elif saved is not None:
+        db, password_file = saved[0], password_file or saved[1]
+    db_env: dict[str, str] = {}
+    if db is not None:
+        password = read_password(password_file)
+        check(db, password)
+        db_env = db.environment(password)
     home.mkdir(parents=True, exist_ok=True)
     (home / ".gitignore").write_text("*\n")
+    if database_url is not None and db is not None:
+        remembered = str(Path(password_file).resolve()) if password_file else None
+        (home / "database.json").write_text(json.dumps({"url": db.url, "password_file": remembered}, indent=2) + "\n")
 
     creds = load_credentials(home)
     port = port or (int(creds.url.rsplit(":", 1)[1]) if creds else DEFAULT_PORT)
@@ -199,8 +237,9 @@ def start(
         ML_BLOCK_LOCAL_IP="false",
         SSRF_PROTECTION_ENABLED="false",
     )
-    for key in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY"):
-        env.pop(key, None)  # client settings, not the server's
+    for key in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "DJANGO_DB", "POSTGRE_PASSWORD"):
+        env.pop(key, None)  # client settings, not the server's; the database only when asked for
+    env.update(db_env)
     cmd = [
         *_executable(),
         "start", "--no-browser", "--internal-host", "127.0.0.1", "-p", str(port),
@@ -226,7 +265,7 @@ def start(
     if version is None:
         _terminate(proc.pid)
         raise ServerError(f"The server on {url} did not accept our API token.", f"See the log: {home / 'server.log'}")
-    return Status(True, url, proc.pid, version, home), True
+    return Status(True, url, proc.pid, version, home, database_of(home)), True
 
 
 def _terminate(pid: int, grace: float = 20) -> None:
