@@ -45,7 +45,9 @@ def main() -> None:
             creds = server.load_credentials(home)
             assert creds is not None
             env = {**os.environ, "LABEL_STUDIO_URL": creds.url, "LABEL_STUDIO_API_KEY": creds.token}
-            out = subprocess.run([sys.executable, str(REPO / "benchmarks" / "push.py"), "--n", str(args.n)], env=env, capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, str(REPO / "benchmarks" / "push.py"), "--n", str(args.n)], env=env, capture_output=True, text=True, check=True
+            )
             for line in out.stdout.splitlines():
                 print(f"{name}: {line}", flush=True)
     finally:

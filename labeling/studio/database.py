@@ -59,9 +59,7 @@ def parse_url(url: str) -> Database:
     """postgresql://USER@HOST[:PORT]/DB; a password in the URL is refused (it would sit in argv and shell history)."""
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres"):
-        raise DatabaseError(
-            f"Not a PostgreSQL URL: {_safe(url)!r}", "Use postgresql://USER@HOST:PORT/DATABASE (the password comes from PGPASSWORD or a file)."
-        )
+        raise DatabaseError(f"Not a PostgreSQL URL: {_safe(url)!r}", "Use postgresql://USER@HOST:PORT/DATABASE (the password comes from PGPASSWORD or a file).")
     if parts.password is not None:
         raise DatabaseError(
             "The database URL contains a password; it would be visible in the process list and your shell history.",
@@ -69,7 +67,9 @@ def parse_url(url: str) -> Database:
         )
     name = unquote(parts.path.lstrip("/"))
     if not parts.username or not parts.hostname or not name or "/" in name:
-        raise DatabaseError(f"Incomplete database URL {_safe(url)!r}: it needs a user, a host and a database name.", "Example: postgresql://labeling@127.0.0.1:5432/labeling")
+        raise DatabaseError(
+            f"Incomplete database URL {_safe(url)!r}: it needs a user, a host and a database name.", "Example: postgresql://labeling@127.0.0.1:5432/labeling"
+        )
     try:
         port = parts.port or DEFAULT_PG_PORT
     except ValueError:
