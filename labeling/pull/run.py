@@ -146,7 +146,7 @@ class _Spool:
     def add(self, batch: list[Pending]) -> None:
         """Tokenize a batch of pending records (spaCy batches), build them and append them to the spool."""
         sigs = signatures([p.text for p in batch])
-        for p, tokens, sig in zip(batch, tokenize(self.tokenizer, (p.text for p in batch)), sigs, strict=True):
+        for p, tokens, sig in zip(batch, tokenize(self.tokenizer, [p.text for p in batch]), sigs, strict=True):
             rec = build_record(p.doc_id, p.text, tokens, p.spans, p.relations, meta=p.meta, suggestion=p.suggestion, annotations=p.annotations)
             self.misaligned.extend((p.doc_id, sid) for sid in rec["misaligned"])
             if rec["meta"]["model_version"]:
