@@ -33,7 +33,6 @@ import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasketch import MinHash
 
 SPLITS = ("train", "dev", "test")
 NUM_PERM = 128
@@ -55,6 +54,8 @@ def signatures(texts: list[str]) -> list[np.ndarray]:
     """MinHash signatures. Deterministic: fixed seed, and CRC-32 as the base hash
     (a C builtin: several times faster than datasketch's default SHA-1, and as
     good for shingle sets)."""
+    from datasketch import MinHash  # imported when needed: the package takes ~0.6 s to import (scipy)
+
     return [m.hashvalues for m in MinHash.bulk([shingles(t) for t in texts], num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32)]
 
 

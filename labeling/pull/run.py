@@ -109,7 +109,7 @@ def pull(
     tmp = new_temp_dir(ddir)
     try:
         with ThreadPoolExecutor(1) as pool:
-            tokenizer = pool.submit(load_tokenizer, scheme.tokenizer)  # loads while Label Studio builds the export
+            tokenizer = pool.submit(_prepare, scheme)  # while Label Studio builds the export
             export_id = studio.create_export(proj.id)
             studio.download_export(proj.id, export_id, tmp / "export.json")
             return _build(
@@ -128,6 +128,12 @@ def pull(
             )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _prepare(scheme: Scheme) -> Any:
+    """The scheme's tokenizer, and the slow imports of the build done (spaCy, datasketch)."""
+    signatures(["warm up"])
+    return load_tokenizer(scheme.tokenizer)
 
 
 class _Spool:
