@@ -312,3 +312,38 @@ def test_version_folders_get_the_umask_mode_of_a_normal_directory(tmp_path):
         os.umask(old)
     assert stat.S_IMODE(final.stat().st_mode) == 0o755  # what mkdir gives under umask 022, not mkdtemp's 0700
     assert all(stat.S_IMODE(f.stat().st_mode) == 0o644 for f in final.iterdir())
+
+
+def _version(root: Path, name: str, splits: dict[str, list[tuple[str, str, list[str]]]]) -> None:
+    """A version directory of minimal records (id, task_hash, span labels), each split in the order given."""
+    from labeling.datasets.store import commit_version, new_temp_dir
+
+    tmp = new_temp_dir(root / "ds")
+    for split in ("train", "dev", "test"):
+        lines = [json.dumps({"id": i, "task_hash": h, "spans": [{"label": l} for l in labels]}) + "\n" for i, h, labels in splits.get(split, [])]
+        (tmp / f"{split}.jsonl").write_text("".join(lines), encoding="utf-8")
+    commit_version(root / "ds", tmp, {"version": name}, "card", "changes")
+
+
+def test_diff_reads_versions_in_id_order_across_splits(tmp_path):
+    # Ids interleave across the split files: the diff lists them in id order, as one sorted list each.
+    v1 = {"train": [("a", "1", ["ACTOR"]), ("d", "4", []), ("f", "6", ["CLAIM"])], "dev": [("b", "2", ["ACTOR"])], "test": [("c", "3", [])]}
+    v2 = {"train": [("a", "1", ["ACTOR"]), ("e", "5", []), ("f", "7", [])], "dev": [("b", "9", [])], "test": [("c", "3", []), ("g", "8", ["ACTOR"])]}
+    _version(tmp_path, "v0001", v1)
+    _version(tmp_path, "v0002", v2)
+    r = run_cli(["datasets", "diff", "ds@v1", "ds@v2", "--exports-dir", str(tmp_path)])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "added (2): e, g",
+        "removed (1): d",
+        "changed (2): b, f",
+        "  ACTOR: 2 -> 2 (+0)",
+        "  CLAIM: 1 -> 0 (-1)",
+    ]
+
+
+def test_diff_of_a_version_whose_records_are_out_of_order_fails_clearly(tmp_path):
+    _version(tmp_path, "v0001", {"train": [("a", "1", [])]})
+    _version(tmp_path, "v0002", {"train": [("b", "2", []), ("a", "1", [])]})  # not written by a pull: out of id order
+    r = run_cli(["datasets", "diff", "ds@v1", "ds@v2", "--exports-dir", str(tmp_path)])
+    assert r.returncode == 1 and "not sorted by id" in r.stderr and "Traceback" not in r.stderr

@@ -33,13 +33,13 @@ import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 SPLITS = ("train", "dev", "test")
 NUM_PERM = 128
 SCHEME = "affine32"  # datasketch's hashing scheme, pinned so signatures stay comparable
 THRESHOLD = 0.5
 SHINGLE = 3
+BANDS, ROWS = 25, 5  # MinHashLSH(threshold=0.5, num_perm=128)'s optimal banding in datasketch
 _WORD = re.compile(r"\w+")
 
 
@@ -54,6 +54,8 @@ def signatures(texts: list[str]) -> list[np.ndarray]:
     """MinHash signatures. Deterministic: fixed seed, and CRC-32 as the base hash
     (a C builtin: several times faster than datasketch's default SHA-1, and as
     good for shingle sets)."""
+    from datasketch import MinHash  # imported when needed: the package takes ~0.6 s to import (scipy)
+
     return [m.hashvalues for m in MinHash.bulk([shingles(t) for t in texts], num_perm=NUM_PERM, scheme=SCHEME, hashfunc=zlib.crc32)]
 
 
@@ -73,24 +75,45 @@ class Assignment:
 
 def groups(docs: list[Doc]) -> dict[str, str]:
     """doc id -> group key: the input_hash of the group's leader (see the module docstring)."""
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    leaders: dict[str, np.ndarray] = {}
-    leader_of: dict[str, str] = {}
-    for d in sorted(docs, key=lambda d: d.id):
-        m = LeanMinHash(seed=1, hashvalues=d.signature, scheme=SCHEME)
-        best: tuple[float, str] | None = None
-        for cand in sorted(lsh.query(m)):  # LSH candidates, checked on the full signature
-            j = float(np.mean(leaders[cand] == d.signature))
+    docs = sorted(docs, key=lambda d: d.id)
+    if not docs:
+        return {}
+    sigs = np.stack([d.signature for d in docs])
+    keys, shared = _band_keys(sigs)
+    index: dict[int, list[int]] = {}  # band key shared by 2+ documents -> the leaders holding it
+    leader_of: list[int] = []
+    for row in range(len(docs)):
+        mine = keys[row][shared[row]].tolist()
+        best: tuple[float, int] | None = None
+        for cand in sorted({c for k in mine for c in index.get(k, ())}):  # LSH candidates, checked on the full signature
+            j = np.count_nonzero(sigs[cand] == sigs[row]) / NUM_PERM
             if j >= THRESHOLD and (best is None or j > best[0]):
                 best = (j, cand)
         if best is None:
-            leaders[d.id] = d.signature
-            lsh.insert(d.id, m)
-            leader_of[d.id] = d.id
+            leader_of.append(row)
+            for k in mine:
+                index.setdefault(k, []).append(row)
         else:
-            leader_of[d.id] = best[1]
-    hashes = {d.id: d.input_hash for d in docs}
-    return {d.id: hashes[leader_of[d.id]] for d in docs}
+            leader_of.append(best[1])
+    return {d.id: docs[leader].input_hash for d, leader in zip(docs, leader_of)}
+
+
+def _band_keys(sigs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each document's band keys (an int per band naming its exact values) and which of them another document shares.
+
+    The banding of datasketch's MinHashLSH(threshold=0.5, num_perm=128), which this module used
+    before: the same candidates, so the same groups, without its per-band dicts of sets (about
+    8 KB a document; a band value that no other document holds can never make a candidate).
+    """
+    n = len(sigs)
+    keys = np.empty((n, BANDS), dtype=np.int64)
+    shared = np.empty((n, BANDS), dtype=bool)
+    for b in range(BANDS):
+        _, inverse, counts = np.unique(sigs[:, b * ROWS : (b + 1) * ROWS], axis=0, return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(-1)
+        keys[:, b] = b * n + inverse
+        shared[:, b] = counts[inverse] > 1
+    return keys, shared
 
 
 def bucket(group_key: str, ratios: tuple[float, float, float], *, frozen_test: bool) -> str:

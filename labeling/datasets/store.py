@@ -11,14 +11,17 @@ never look at them.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -166,13 +169,28 @@ def _umask() -> int:
 # -- reading: show, diff, verify ------------------------------------------------
 
 
-def summary_of(version_dir: Path) -> dict[str, tuple[str, dict[str, int]]]:
-    """doc id -> (task_hash, label counts) over all splits, streamed."""
-    out = {}
-    for split in SPLITS:
-        for rec in iter_records(version_dir, split):
-            out[rec["id"]] = (rec["task_hash"], label_counts([s["label"] for s in rec["spans"]]))
-    return out
+Summary = tuple[str, dict[str, int]]  # (task_hash, label counts) of one document
+
+
+def iter_summaries(version_dir: Path) -> Iterator[tuple[str, Summary]]:
+    """(doc id, summary) of every record over all splits, in id order, streamed.
+
+    Each split file is sorted by id, so merging the three keeps only one record per split in memory.
+    """
+    streams = [_split_summaries(version_dir, split) for split in SPLITS]
+    last = None
+    for doc_id, summary in heapq.merge(*streams, key=itemgetter(0)):
+        if last is not None and doc_id <= last:
+            raise DatasetError(
+                f"{version_dir}: records are not sorted by id, or an id appears twice (at {doc_id!r}).", "The version is damaged; restore it from a backup."
+            )
+        last = doc_id
+        yield doc_id, summary
+
+
+def _split_summaries(version_dir: Path, split: str) -> Iterator[tuple[str, Summary]]:
+    for rec in iter_records(version_dir, split):
+        yield rec["id"], (rec["task_hash"], label_counts([s["label"] for s in rec["spans"]]))
 
 
 @dataclass
@@ -184,26 +202,38 @@ class Diff:
 
 
 def diff_versions(old: Path | None, new: Path) -> Diff:
-    return diff_summaries(summary_of(old) if old else {}, summary_of(new))
+    """Diff of two versions, both read as streams in id order: memory holds the changed ids, not the records."""
+    before = iter_summaries(old) if old else iter(())
+    after = iter_summaries(new)
+    tagged = heapq.merge(((i, 0, s) for i, s in before), ((i, 1, s) for i, s in after), key=itemgetter(0, 1))
+    return _diff((doc_id, {side: s for _, side, s in rows}) for doc_id, rows in groupby(tagged, key=itemgetter(0)))
 
 
 def label_counts(labels: list[str]) -> dict[str, int]:
     return dict(Counter(labels))
 
 
-def diff_summaries(a: dict[str, tuple[str, dict[str, int]]], b: dict[str, tuple[str, dict[str, int]]]) -> Diff:
-    """Diff of two summary_of() results (doc id -> (task_hash, label counts))."""
+def diff_summaries(a: dict[str, Summary], b: dict[str, Summary]) -> Diff:
+    """Diff of two in-memory maps doc id -> (task_hash, label counts)."""
+    return _diff((doc_id, {side: m[doc_id] for side, m in ((0, a), (1, b)) if doc_id in m}) for doc_id in sorted(a.keys() | b.keys()))
+
+
+def _diff(rows: Iterable[tuple[str, dict[int, Summary]]]) -> Diff:
+    """rows: (doc id, {0: summary before, 1: summary after}, either side missing) in id order."""
+    diff = Diff([], [], [], {})
     labels: dict[str, list[int]] = {}
-    for side, data in ((0, a), (1, b)):
-        for _, counts in data.values():
+    for doc_id, sides in rows:
+        for side, (_, counts) in sides.items():
             for label, n in counts.items():
                 labels.setdefault(label, [0, 0])[side] += n
-    return Diff(
-        added=sorted(b.keys() - a.keys()),
-        removed=sorted(a.keys() - b.keys()),
-        changed=sorted(k for k in a.keys() & b.keys() if a[k][0] != b[k][0]),
-        label_deltas={k: (v[0], v[1]) for k, v in sorted(labels.items())},
-    )
+        if 0 not in sides:
+            diff.added.append(doc_id)
+        elif 1 not in sides:
+            diff.removed.append(doc_id)
+        elif sides[0][0] != sides[1][0]:
+            diff.changed.append(doc_id)
+    diff.label_deltas = {k: (v[0], v[1]) for k, v in sorted(labels.items())}
+    return diff
 
 
 def verify(version_dir: Path) -> list[str]:

@@ -27,8 +27,10 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
+from json.encoder import encode_basestring
 from typing import Any
 
 from ..records import Relation, Span, content_hash
@@ -49,25 +51,37 @@ def load_tokenizer(name: str):
     return nlp.tokenizer
 
 
-def tokens_of(doc) -> list[dict[str, Any]]:
-    # Read from spaCy's arrays (no Token objects: several times faster); keys in
-    # sorted order, as dumps() writes token dicts as they are.
-    text = doc.text
+@dataclass(frozen=True)
+class Tokens:
+    """One text's tokens: their offsets, and the record's `tokens` list already encoded as
+    JSON (building a dict per token and encoding it costs more than tokenizing)."""
+
+    starts: list[int]
+    ends: list[int]
+    json: str  # [{"end", "id", "start", "text", "ws"}, ...]: keys sorted, as dumps() writes them
+
+
+def tokens_of(doc, text: str) -> Tokens:
+    # Read from spaCy's arrays (no Token objects: several times faster). `text` is the text the
+    # tokenizer was given (equal to doc.text, which spaCy rebuilds from Token objects).
     rows = doc.to_array(["IDX", "LENGTH", "SPACY"]).tolist() if len(doc) else []
-    return [{"end": s + n, "id": i, "start": s, "text": text[s : s + n], "ws": bool(w)} for i, (s, n, w) in enumerate(rows)]
+    items = (
+        f'{{"end":{s + n},"id":{i},"start":{s},"text":{encode_basestring(text[s : s + n])},"ws":{"true" if w else "false"}}}'
+        for i, (s, n, w) in enumerate(rows)
+    )
+    return Tokens([s for s, _, _ in rows], [s + n for s, n, _ in rows], "[" + ",".join(items) + "]")
 
 
-def tokenize(tokenizer, texts: Iterable[str], batch_size: int = 256) -> Iterator[list[dict[str, Any]]]:
-    for doc in tokenizer.pipe(texts, batch_size=batch_size):
-        yield tokens_of(doc)
+def tokenize(tokenizer, texts: list[str], batch_size: int = 256) -> Iterator[Tokens]:
+    for text, doc in zip(texts, tokenizer.pipe(texts, batch_size=batch_size), strict=True):
+        yield tokens_of(doc, text)
 
 
 class Alignment:
     """Map character offsets to token indices for one text."""
 
-    def __init__(self, tokens: list[dict[str, Any]]):
-        self.starts = [t["start"] for t in tokens]
-        self.ends = [t["end"] for t in tokens]
+    def __init__(self, tokens: Tokens):
+        self.starts, self.ends = tokens.starts, tokens.ends
         self._start_set = set(self.starts)
         self._end_set = set(self.ends)
 
@@ -109,7 +123,7 @@ def task_hash(input_hash: str, spans: list[Span], relations: list[Relation]) -> 
 def build_record(
     doc_id: str,
     text: str,
-    tokens: list[dict[str, Any]],
+    tokens: Tokens,
     spans: list[Span],
     relations: list[Relation],
     *,
@@ -145,10 +159,14 @@ def build_record(
 
 def dumps(record: dict[str, Any]) -> str:
     """One JSONL line: keys sorted, UTF-8 kept as is, compact separators."""
-    if "tokens" not in record or max(record) != "tokens":
+    tokens = record.get("tokens")
+    if isinstance(tokens, Tokens):
+        encoded = tokens.json
+    elif tokens is not None and max(record) == "tokens":
+        # A record read back from a JSON line: its token dicts' keys are already in order.
+        encoded = json.dumps(tokens, ensure_ascii=False, separators=(",", ":"))
+    else:
         return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    # `tokens` sorts last and is most of the bytes: encode it without re-sorting every token's keys.
+    # `tokens` sorts last and is most of the bytes: encode the rest and append it.
     rest = json.dumps({k: v for k, v in record.items() if k != "tokens"}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    # Token dicts come from tokens_of() or from a sorted JSON line: their keys are already in order.
-    tokens = json.dumps(record["tokens"], ensure_ascii=False, separators=(",", ":"))
-    return f'{rest[:-1]},"tokens":{tokens}}}'
+    return f'{rest[:-1]},"tokens":{encoded}}}'

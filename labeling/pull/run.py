@@ -109,7 +109,7 @@ def pull(
     tmp = new_temp_dir(ddir)
     try:
         with ThreadPoolExecutor(1) as pool:
-            tokenizer = pool.submit(load_tokenizer, scheme.tokenizer)  # loads while Label Studio builds the export
+            tokenizer = pool.submit(_prepare, scheme)  # while Label Studio builds the export
             export_id = studio.create_export(proj.id)
             studio.download_export(proj.id, export_id, tmp / "export.json")
             return _build(
@@ -130,6 +130,12 @@ def pull(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _prepare(scheme: Scheme) -> Any:
+    """The scheme's tokenizer, and the slow imports of the build done (spaCy, datasketch)."""
+    signatures(["warm up"])
+    return load_tokenizer(scheme.tokenizer)
+
+
 class _Spool:
     """Records built from the export, spooled to a JSONL file: only an index and small tallies stay in memory."""
 
@@ -146,7 +152,7 @@ class _Spool:
     def add(self, batch: list[Pending]) -> None:
         """Tokenize a batch of pending records (spaCy batches), build them and append them to the spool."""
         sigs = signatures([p.text for p in batch])
-        for p, tokens, sig in zip(batch, tokenize(self.tokenizer, (p.text for p in batch)), sigs, strict=True):
+        for p, tokens, sig in zip(batch, tokenize(self.tokenizer, [p.text for p in batch]), sigs, strict=True):
             rec = build_record(p.doc_id, p.text, tokens, p.spans, p.relations, meta=p.meta, suggestion=p.suggestion, annotations=p.annotations)
             self.misaligned.extend((p.doc_id, sid) for sid in rec["misaligned"])
             if rec["meta"]["model_version"]:

@@ -28,7 +28,11 @@ from label_studio_sdk.core.api_error import ApiError
 from ..errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectGone, ProjectNotFound, RequestRejected
 from .server import load_credentials
 
-NO_RETRY = {"max_retries": 0}  # imports must never be sent twice by the SDK: resume logic does that safely
+NO_RETRY = {"max_retries": 0}
+# Without Redis, Label Studio builds an export inside the create request: minutes for 100,000
+# tasks (about 4 on SQLite here), far beyond the default timeout. Never retried: a retry would
+# start a second export while the first is still being built.
+EXPORT_TIMEOUT = 3600  # imports must never be sent twice by the SDK: resume logic does that safely
 
 
 def public_url(url: str) -> str:
@@ -317,7 +321,12 @@ class Studio:
         with _translate_errors(self.url):
             # Full predictions (not only ids), so the pull can find the exact prediction each
             # annotation started from (`parent_prediction`), whatever the project's model_version.
-            export = self._sdk.projects.exports.create(id=project_id, title=title, serialization_options={"predictions": {"only_id": False}})
+            export = self._sdk.projects.exports.create(
+                id=project_id,
+                title=title,
+                serialization_options={"predictions": {"only_id": False}},
+                request_options={"timeout_in_seconds": EXPORT_TIMEOUT, "max_retries": 0},
+            )
             while True:
                 got = self._sdk.projects.exports.get(id=project_id, export_pk=export.id)
                 status = str(getattr(got, "status", "completed"))
