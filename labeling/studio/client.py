@@ -28,11 +28,11 @@ from label_studio_sdk.core.api_error import ApiError
 from ..errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectGone, ProjectNotFound, RequestRejected
 from .server import load_credentials
 
-NO_RETRY = {"max_retries": 0}
+NO_RETRY = {"max_retries": 0}  # imports must never be sent twice by the SDK: resume logic does that safely
 # Without Redis, Label Studio builds an export inside the create request: minutes for 100,000
 # tasks (about 4 on SQLite here), far beyond the default timeout. Never retried: a retry would
 # start a second export while the first is still being built.
-EXPORT_TIMEOUT = 3600  # imports must never be sent twice by the SDK: resume logic does that safely
+EXPORT_TIMEOUT = 3600
 
 
 def public_url(url: str) -> str:
