@@ -15,6 +15,9 @@ Inputs
   (optional) the id, every other field goes to `Document.meta`. Blank lines
   are ignored.
 - `.csv`: the same by column name (header row required).
+- An fsspec URL (`s3://bucket/news.jsonl`, `gs://bucket/articles/`,
+  `memory://...`) is read the same way, a folder URL recursively; its
+  filesystem package (s3fs, gcsfs) must be installed.
 - A jsonl/csv record without an id gets `<file stem>-<line>` (line numbers
   from 1): readable, and stable as long as the file is not edited.
 
@@ -41,11 +44,12 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
 
 from .errors import InputError
 from .records import Document
+from .storage import filesystem, is_url
 
 DEFAULT_MAX_CHARS = 100_000
 SUFFIXES = (".txt", ".jsonl", ".csv")
@@ -135,23 +139,68 @@ def read_documents(
         raise InputError(where, "no documents found (empty folder, empty file, or no .txt/.jsonl/.csv files)", "Check the path or pattern.")
 
 
-def _expand(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
+@dataclass(frozen=True)
+class _Source:
+    """One input file: a local path or an fsspec URL, named as the user wrote it."""
+
+    name: str  # shown in every message: "articles/a.txt", "s3://bucket/news.jsonl"
+    fs: Any = None  # fsspec filesystem for URLs, None for local paths
+    path: str = ""  # the path inside `fs`
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.name).suffix
+
+    @property
+    def stem(self) -> str:
+        return PurePosixPath(self.name).stem
+
+    def open(self, mode: str = "rb") -> IO[bytes]:
+        return self.fs.open(self.path, mode) if self.fs is not None else open(self.name, mode)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _expand(paths: Iterable[str | Path]) -> Iterator[tuple[_Source, str | None]]:
     """(file, id for .txt files) in a deterministic order."""
-    for p in map(Path, paths):
+    for p in paths:
+        if is_url(p):
+            yield from _expand_url(str(p))
+            continue
+        p = Path(p)
         if p.is_dir():
             files = sorted(
                 (f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)),
                 key=lambda f: f.relative_to(p).as_posix(),
             )
             for f in files:
-                yield f, f.relative_to(p).with_suffix("").as_posix()
+                yield _Source(str(f)), f.relative_to(p).with_suffix("").as_posix()
         elif p.is_file():
-            yield p, p.stem
+            yield _Source(str(p)), p.stem
         else:
             raise InputError(str(p), "no such file or directory", "Check the path.")
 
 
-def _records(path: Path, txt_id: str | None, text_field: str, id_field: str) -> Iterator[Document | _Bad]:
+def _expand_url(url: str) -> Iterator[tuple[_Source, str | None]]:
+    """The same for an fsspec URL: a file, or a folder read recursively in sorted order."""
+    fs, root = filesystem(url)
+    try:
+        if fs.isdir(root):
+            base = root.rstrip("/")
+            found = sorted(f for f in fs.find(base) if not any(part.startswith(".") for part in f[len(base) + 1 :].split("/")))
+            for f in found:
+                rel = PurePosixPath(f[len(base) + 1 :])
+                yield _Source(f"{url.rstrip('/')}/{rel.as_posix()}", fs, f), rel.with_suffix("").as_posix()
+        elif fs.isfile(root):
+            yield _Source(url, fs, root), PurePosixPath(root).stem
+        else:
+            raise InputError(url, "no such file or folder", "Check the URL.")
+    except OSError as exc:  # the store refused or could not be reached
+        raise InputError(url, f"cannot read ({exc})", "Check the URL and the credentials of its filesystem.") from None
+
+
+def _records(path: _Source, txt_id: str | None, text_field: str, id_field: str) -> Iterator[Document | _Bad]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         yield _Bad(str(path), f"unknown file type {path.suffix or '(none)'!r}; expected one of {', '.join(SUFFIXES)}")
@@ -195,7 +244,7 @@ def _make(doc_id: str, text: Any, meta: dict[str, Any], origin: str, field_name:
     return Document.make(doc_id, text, meta, origin)
 
 
-def _record(row: dict[str, Any], path: Path, line: int, text_field: str, id_field: str) -> Document:
+def _record(row: dict[str, Any], path: _Source, line: int, text_field: str, id_field: str) -> Document:
     origin = f"{path}:{line}"
     raw_id = row.get(id_field)
     if raw_id in (None, ""):
@@ -208,7 +257,7 @@ def _record(row: dict[str, Any], path: Path, line: int, text_field: str, id_fiel
     return _make(doc_id, row.get(text_field), meta, origin, text_field)
 
 
-def _jsonl(fh, path: Path, text_field: str, id_field: str) -> Iterator[Document | _Bad]:
+def _jsonl(fh, path: _Source, text_field: str, id_field: str) -> Iterator[Document | _Bad]:
     offset = 0
     for line_no, raw in enumerate(fh, 1):
         location = f"{path}:{line_no}"
@@ -228,7 +277,7 @@ def _jsonl(fh, path: Path, text_field: str, id_field: str) -> Iterator[Document 
             yield bad
 
 
-def _csv(fh, path: Path, text_field: str, id_field: str) -> Iterator[Document | _Bad]:
+def _csv(fh, path: _Source, text_field: str, id_field: str) -> Iterator[Document | _Bad]:
     # Decode line by line so a bad byte names its offset; csv gets only good lines.
     bad_lines: list[_Bad] = []
 

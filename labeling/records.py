@@ -18,6 +18,7 @@ import jsonlines
 
 from .errors import InputError
 from .scheme import FROM_NAME, TO_NAME
+from .storage import open_read
 
 
 def normalise(text: str) -> str:
@@ -131,7 +132,7 @@ def from_results(results: list[dict[str, Any]]) -> tuple[list[Span], list[Relati
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """(line number, value) for every non-blank line of a JSONL file; a bad line raises InputError naming `path:line`."""
+    """(line number, value) for every non-blank line of a JSONL file (a path or fsspec URL); a bad line raises InputError naming `path:line`."""
     line_no = 0
 
     def lines(fh: IO[bytes]) -> Iterator[bytes]:
@@ -141,7 +142,7 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
             yield raw
 
     try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed by the `with` below; opened apart to name a missing file
+        fh = open_read(path)  # closed by the `with` below; opened apart to name a missing file
     except FileNotFoundError:
         raise InputError(str(path), "file not found", "Check the path.") from None
     with fh, jsonlines.Reader(lines(fh)) as reader:

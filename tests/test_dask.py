@@ -30,7 +30,7 @@ def test_dask_output_is_byte_identical_to_one_process(single, tmp_path):
     out = tmp_path / "tasks.jsonl"
     r = run_cli(["preannotate", str(ARTICLES), "-o", str(out), "--dask", "local:2", "--chunk-size", "5"])
     assert r.returncode == 0, r.stderr
-    assert "Dask: 6 chunk(s) of up to 5 documents" in r.stderr and "Wrote 26 tasks" in r.stdout
+    assert "Dask: 6 chunk(s), 6 computed, 0 kept from an earlier run" in r.stderr and "Wrote 26 tasks" in r.stdout
     assert out.read_bytes() == single.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tasks.jsonl"]  # chunk folder removed, nothing half-written
 
@@ -40,7 +40,7 @@ def test_rerun_redoes_only_missing_chunks(single, tmp_path):
     out = tmp_path / "tasks.jsonl"
     work = tmp_path / ".tasks.jsonl.chunks"
     work.mkdir()
-    chunks = _write_chunks(read_documents([ARTICLES]), work, 10)
+    chunks = list(_write_chunks(read_documents([ARTICLES]), work, 10))
     lines = single.read_text(encoding="utf-8").splitlines(keepends=True)
     finished = [json.loads(line) for line in lines[10:20]]
     marked = "".join(json.dumps({**t, "data": {**t["data"], "meta": {"from": "the killed run"}}}) + "\n" for t in finished)
@@ -58,7 +58,7 @@ def test_changed_input_invalidates_its_chunk(single, tmp_path):
     out = tmp_path / "tasks.jsonl"
     work = tmp_path / ".tasks.jsonl.chunks"
     work.mkdir()
-    _write_chunks(read_documents([ARTICLES]), work, 10)
+    list(_write_chunks(read_documents([ARTICLES]), work, 10))
     (work / "000000.tasks.jsonl").write_text("stale\n", encoding="utf-8")
     articles = tmp_path / "articles"
     shutil.copytree(ARTICLES, articles)
@@ -80,4 +80,36 @@ def test_a_failing_chunk_is_reported_and_nothing_is_written(tmp_path):
 def test_unreachable_scheduler_is_a_clear_error(tmp_path):
     r = run_cli(["preannotate", str(ARTICLES), "-o", str(tmp_path / "t.jsonl"), "--dask", "tcp://127.0.0.1:9"])
     assert r.returncode == 1 and "Cannot reach the Dask scheduler at tcp://127.0.0.1:9" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "t.jsonl").exists()
+
+
+def test_file_urls_in_and_out_give_the_same_bytes(single, tmp_path):
+    out = tmp_path / "tasks.jsonl"
+    r = run_cli(["preannotate", ARTICLES.as_uri(), "-o", out.as_uri(), "--dask", "local:2", "--chunk-size", "10"])
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == single.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tasks.jsonl"]
+
+
+def test_workers_that_share_only_an_fsspec_store(single, tmp_path):
+    """Input, chunks and output on memory:// (nothing on disk): in-process workers see the chunks only through fsspec."""
+    import fsspec
+    from dask.distributed import Client, LocalCluster
+
+    store = fsspec.filesystem("memory")
+    for f in sorted(ARTICLES.glob("*.txt")):
+        store.pipe_file(f"/news/{f.name}", f.read_bytes())
+    with Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0")) as client:
+        n = write_tasks_on_dask(read_documents(["memory://news"]), "memory://runs/tasks.jsonl", client=client, chunk_size=10)
+    assert n == 26
+    assert store.cat_file("/runs/tasks.jsonl") == single.read_bytes()
+    assert store.ls("/runs", detail=False) == ["/runs/tasks.jsonl"]  # chunk folder and temporary files gone
+    store.rm("/news", recursive=True)
+    store.rm("/runs", recursive=True)
+
+
+def test_an_unknown_url_protocol_is_a_clear_error(tmp_path):
+    r = run_cli(["preannotate", "nosuch://bucket/news.jsonl", "-o", str(tmp_path / "t.jsonl")])
+    assert r.returncode == 1 and "nosuch://bucket/news.jsonl: cannot open this URL" in r.stderr and "Traceback" not in r.stderr
+    assert "Install the fsspec filesystem" in r.stderr
     assert not (tmp_path / "t.jsonl").exists()

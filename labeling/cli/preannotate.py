@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import typer
 
@@ -11,8 +10,10 @@ from ._common import console, out
 
 
 def preannotate_cli(
-    inputs: list[Path] = typer.Argument(..., help="Files (.txt, .jsonl, .csv) or directories of .txt files.", show_default=False),
-    output: Path = typer.Option(..., "--output", "-o", help="Tasks file to write (JSON Lines); replaced only on success."),
+    inputs: list[str] = typer.Argument(
+        ..., help="Files (.txt, .jsonl, .csv) or directories of .txt files; paths or fsspec URLs (s3://bucket/news.jsonl).", show_default=False
+    ),
+    output: str = typer.Option(..., "--output", "-o", help="Tasks file to write (JSON Lines), a path or fsspec URL; replaced only on success."),
     model: str | None = typer.Option(
         None, "--model", "-m", help="Installed spaCy pipeline or a directory made by `labeling train`; default: the scheme's tokenizer pipeline."
     ),
@@ -38,6 +39,7 @@ def preannotate_cli(
 
         labeling preannotate data/sample/articles -o tasks.jsonl --n-process 2
         labeling preannotate news.jsonl -o tasks.jsonl --dask local:2
+        labeling preannotate s3://news/2026/ -o s3://news/runs/tasks.jsonl --dask tcp://scheduler:8786
     """
     from ..ingest import Summary, read_documents
     from ..preannotate.run import build_pipeline, preannotate, write_tasks
@@ -64,20 +66,26 @@ def preannotate_cli(
     _print_summary(summary, output)
 
 
-def _on_dask(inputs: list[Path], output: Path, *, dask: str, chunk_size: int, model: str | None, batch_size: int, silent: bool, read: dict) -> None:
+def _on_dask(inputs: list[str], output: str, *, dask: str, chunk_size: int, model: str | None, batch_size: int, silent: bool, read: dict) -> None:
     from ..ingest import Summary, read_documents
     from ..preannotate.on_dask import write_tasks_on_dask
     from ._common import progress_bar
 
     summary = Summary()
     docs = read_documents(inputs, summary=summary, **read)
-    with progress_bar("Chunks", silent=silent) as advance:
 
-        def started(dashboard: str | None, chunks: int) -> None:
-            if not silent:
-                console.print(f"Dask: {chunks} chunk(s) of up to {chunk_size} documents" + (f"; dashboard {dashboard}" if dashboard else ""))
+    def started(dashboard: str | None) -> None:
+        if not silent:
+            console.print(f"Dask: {dask}, chunks of up to {chunk_size} documents" + (f"; dashboard {dashboard}" if dashboard else ""))
 
-        written = write_tasks_on_dask(docs, output, address=dask, model=model, chunk_size=chunk_size, batch_size=batch_size, on_start=started, on_chunk=advance)
+    def finished(chunks: int, reused: int) -> None:
+        if not silent:
+            console.print(f"Dask: {chunks} chunk(s), {chunks - reused} computed, {reused} kept from an earlier run")
+
+    with progress_bar("Documents", silent=silent) as advance:
+        written = write_tasks_on_dask(
+            docs, output, address=dask, model=model, chunk_size=chunk_size, batch_size=batch_size, on_start=started, on_chunk=advance, on_finish=finished
+        )
     if not silent:
         out.print(f"Wrote {written} tasks to {output}")
         out.print(f"  documents read: {summary.read}, written: {written}, duplicates: {summary.duplicates}, split: {summary.split}")
@@ -98,7 +106,7 @@ def _with_progress(stream: Iterable) -> Iterator:
             yield item
 
 
-def _print_summary(summary, output: Path) -> None:
+def _print_summary(summary, output: str) -> None:
     out.print(f"Wrote {summary.written} tasks to {output}")
     out.print(f"  documents read: {summary.read}, written: {summary.written}, duplicates: {summary.duplicates}, split: {summary.split}")
     if summary.skipped:

@@ -3,7 +3,9 @@
     write_tasks_on_dask(read_documents(["articles/"]), "tasks.jsonl", address="local:2")
 
 The driver streams the documents into chunk files beside the output
-(`.tasks.jsonl.chunks/000000.docs.jsonl`, ...). Each chunk is one Dask task: a
+(`.tasks.jsonl.chunks/000000.docs.jsonl`, ...), submitting each chunk as soon
+as it is written, so the workers start (and load the pipeline) while the
+driver still reads the input. Each chunk is one Dask task: a
 worker loads the pipeline once per process (a module-level cache: `nlp` and
 Docs are never pickled), pre-annotates the chunk and writes its tasks to
 `000000.tasks.jsonl` atomically. The driver merges the chunk outputs in input
@@ -13,8 +15,13 @@ Killed or crashed, a re-run with the same input and options redoes only the
 chunks whose output is missing (a chunk's documents are rewritten only when
 they differ). A chunk that fails is retried (Dask `retries`); if it still
 fails, the error names the chunk and its first documents, and the output is
-not written. The workers must see the chunk folder: a shared disk (a
-LocalCluster always does).
+not written.
+
+The workers must see the chunk folder, which lives beside the output: a shared
+disk (a LocalCluster always does), or, where they share none, an output given
+as an fsspec URL (`s3://bucket/run/tasks.jsonl`, `gs://...`) whose filesystem
+package is installed on the driver and every worker; the inputs may be URLs too
+(only the driver reads them).
 
 `address`: `local` or `local:N` (a LocalCluster with N single-threaded worker
 processes), or a scheduler address such as `tcp://10.0.0.5:8786`.
@@ -22,17 +29,19 @@ processes), or a scheduler address such as `tcp://10.0.0.5:8786`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
+import io
 import os
-import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
+from .. import storage
 from ..errors import LabelingError
 from ..records import Document, iter_jsonl, jsonl_writer
+from ..storage import Target, check_output_dir
 from .run import DEFAULT_BATCH_SIZE, _batches, build_pipeline, preannotate, write_tasks
 
 DEFAULT_CHUNK_SIZE = 500
@@ -42,41 +51,50 @@ _PIPELINES: dict[str | None, Any] = {}  # per worker process: model name -> load
 
 def write_tasks_on_dask(
     docs: Iterable[Document],
-    output: str | Path,
+    output: Target,
     *,
-    address: str,
+    address: str | None = None,
+    client: Any = None,
     model: str | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    on_start: Callable[[str | None, int], None] | None = None,
+    on_start: Callable[[str | None], None] | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    on_finish: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Pre-annotate `docs` on Dask into `output`; returns the number of tasks written.
+    """Pre-annotate `docs` on Dask into `output` (a path or fsspec URL); returns the number of tasks written.
 
-    `on_start(dashboard_link, chunks)` is called once the chunks are known;
-    `on_chunk(documents)` after each chunk finishes (for a progress bar).
+    Give `address` (see the module docstring) or a connected `client`
+    (`dask.distributed.Client`, left open). `on_start(dashboard_link)` is called
+    once the cluster is up, `on_chunk(documents)` after each chunk finishes (for
+    a progress bar), `on_finish(chunks, chunks_reused)` when the output is written.
     """
     from dask.distributed import as_completed
 
-    output = Path(output)
-    if not output.parent.is_dir():
-        raise LabelingError(f"{output.parent}: output directory does not exist", "Create it or choose another -o path.")
+    if (address is None) == (client is None):
+        raise LabelingError("give the Dask scheduler address or a client, not both or neither")
+    check_output_dir(output)
     if chunk_size < 1:
         raise LabelingError("--chunk-size must be at least 1")
-    work = output.with_name(f".{output.name}.chunks")
-    work.mkdir(exist_ok=True)
-    chunks = _write_chunks(docs, work, chunk_size)
-    with _client(address) as client:
+    work = storage.join(storage.parent(output), f".{storage.basename(output)}.chunks")
+    storage.make_dirs(work)
+    chunks: list[tuple[Target, int]] = []
+    with contextlib.ExitStack() as stack:
+        if client is None:
+            client = stack.enter_context(_client(str(address)))
         if on_start:
-            on_start(client.dashboard_link if importlib.util.find_spec("bokeh") else None, len(chunks))  # no bokeh, no dashboard
+            on_start(client.dashboard_link if importlib.util.find_spec("bokeh") else None)  # no bokeh, no dashboard
         todo = {}
-        for path, n in chunks:
+        for path, n in _write_chunks(docs, work, chunk_size):  # each chunk is submitted as soon as it is on disk
+            chunks.append((path, n))
             done = _done_path(path)
-            if done.exists():
+            if storage.exists(done):
                 if on_chunk:
                     on_chunk(n)
                 continue
-            future = client.submit(_run_chunk, str(path), str(done), model, batch_size, key=f"preannotate-{path.name}-{_digest(path)}", retries=RETRIES)
+            future = client.submit(
+                _run_chunk, str(path), str(done), model, batch_size, key=f"preannotate-{storage.basename(path)}-{_digest(path)}", retries=RETRIES
+            )
             todo[future] = (path, n)
         for future in as_completed(todo):
             path, n = todo[future]
@@ -84,13 +102,15 @@ def write_tasks_on_dask(
                 ids = [doc["id"] for _, doc in iter_jsonl(path)][:5]
                 exc = future.exception()
                 raise LabelingError(
-                    f"chunk {path.name} failed after {RETRIES} retries ({getattr(exc, 'message', exc)}); its documents include {ids}",
+                    f"chunk {storage.basename(path)} failed after {RETRIES} retries ({getattr(exc, 'message', exc)}); its documents include {ids}",
                     "Fix or remove those documents and re-run: finished chunks are kept and not redone.",
                 )
             if on_chunk:
                 on_chunk(n)
     count = _merge([_done_path(p) for p, _ in chunks], output)
-    shutil.rmtree(work)
+    storage.remove(work, recursive=True)
+    if on_finish:
+        on_finish(len(chunks), len(chunks) - len(todo))
     return count
 
 
@@ -106,26 +126,27 @@ def _client(address: str):
         raise LabelingError(f"Cannot reach the Dask scheduler at {address} ({exc}).", "Check the address (tcp://HOST:PORT), or use --dask local:2.") from None
 
 
-def _write_chunks(docs: Iterable[Document], work: Path, chunk_size: int) -> list[tuple[Path, int]]:
-    """Stream the documents into numbered chunk files; keep a chunk file (and so its output) when its content is unchanged."""
-    chunks = []
+def _write_chunks(docs: Iterable[Document], work: Target, chunk_size: int) -> Iterator[tuple[Target, int]]:
+    """Stream the documents into numbered chunk files, yielding each as it is written; a chunk file whose
+    content is unchanged is kept, and so is its output."""
+    count = 0
+    existing = set(storage.list_names(work))
     for i, batch in enumerate(_batches(docs, chunk_size)):
-        path = work / f"{i:06d}.docs.jsonl"
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            writer = jsonl_writer(fh)
-            for doc in batch:
-                writer.write(asdict(doc))
-        if path.exists() and path.read_bytes() == tmp.read_bytes():
-            tmp.unlink()
-        else:
-            os.replace(tmp, path)
-            _done_path(path).unlink(missing_ok=True)  # new documents: the old output is stale
-        chunks.append((path, len(batch)))
-    for stale in sorted(work.glob("*.docs.jsonl"))[len(chunks) :]:  # the input shrank since the last run
-        stale.unlink()
-        _done_path(stale).unlink(missing_ok=True)
-    return chunks
+        path = storage.join(work, f"{i:06d}.docs.jsonl")
+        buf = io.StringIO(newline="\n")
+        writer = jsonl_writer(buf)
+        for doc in batch:
+            writer.write(asdict(doc))
+        data = buf.getvalue().encode("utf-8")
+        if storage.basename(path) not in existing or storage.read_bytes(path) != data:
+            storage.remove(_done_path(path))  # new documents: the old output is stale (removed first, so a crash here redoes it)
+            storage.write_bytes(path, data)
+        count += 1
+        yield path, len(batch)
+    for name in sorted(n for n in existing if n.endswith(".docs.jsonl"))[count:]:  # the input shrank since the last run
+        stale = storage.join(work, name)
+        storage.remove(stale)
+        storage.remove(_done_path(stale))
 
 
 def _run_chunk(docs_path: str, done_path: str, model: str | None, batch_size: int) -> int:
@@ -136,28 +157,20 @@ def _run_chunk(docs_path: str, done_path: str, model: str | None, batch_size: in
     return write_tasks(preannotate(docs, nlp=_PIPELINES[model], batch_size=batch_size), done_path)
 
 
-def _merge(parts: list[Path], output: Path) -> int:
+def _merge(parts: list[Target], output: Target) -> int:
     """Concatenate the chunk outputs in input order into `output`, atomically."""
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     count = 0
-    try:
-        with open(tmp, "wb") as out:
-            for part in parts:
-                data = part.read_bytes()
-                count += data.count(b"\n")
-                out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, output)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with storage.atomic_write(output, binary=True) as out:
+        for part in parts:
+            data = storage.read_bytes(part)
+            count += data.count(b"\n")
+            out.write(data)
     return count
 
 
-def _done_path(docs_path: Path) -> Path:
-    return docs_path.with_name(docs_path.name.replace(".docs.jsonl", ".tasks.jsonl"))
+def _done_path(docs_path: Target) -> Target:
+    return storage.join(storage.parent(docs_path), storage.basename(docs_path).replace(".docs.jsonl", ".tasks.jsonl"))
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+def _digest(path: Target) -> str:
+    return hashlib.sha256(storage.read_bytes(path)).hexdigest()[:12]

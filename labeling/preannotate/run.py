@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import os
 import time
 import warnings
 from collections import deque
@@ -37,6 +36,7 @@ from ..ingest import Summary
 from ..paths import configs_dir
 from ..records import Annotated, Document, Relation, Span, jsonl_writer, region_id
 from ..scheme import Scheme, default_scheme
+from ..storage import atomic_write, check_output_dir
 from .gazetteer import actor_patterns
 from .scores import NO_REGION_SCORE
 
@@ -224,29 +224,20 @@ def to_annotated(doc: Document, found: dict[str, Any] | None, version: str) -> A
 def write_tasks(annotated: Iterable[Annotated], path: str | Path, *, summary: Summary | None = None) -> int:
     """Write one Label Studio task per line, atomically: all or nothing.
 
-    Lines go to a temporary file beside `path`, renamed over it only when the
-    stream is exhausted; on any error the temporary file is removed and an
-    existing `path` is left untouched. Returns the number of tasks written.
+    Lines go to a temporary file beside `path` (a local path or an fsspec URL),
+    moved over it only when the stream is exhausted; on any error the temporary
+    file is removed and an existing `path` is left untouched. Returns the number
+    of tasks written.
     """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise LabelingError(f"{path.parent}: output directory does not exist", "Create it or choose another -o path.")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    check_output_dir(path)
     count = 0
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
-            writer = jsonl_writer(fh)
-            for item in annotated:
-                writer.write(item.to_task())
-                count += 1
-                if summary is not None:
-                    summary.written = count
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as fh:
+        writer = jsonl_writer(fh)
+        for item in annotated:
+            writer.write(item.to_task())
+            count += 1
+            if summary is not None:
+                summary.written = count
     if summary is not None:
         summary.finished = time.perf_counter()
     return count
