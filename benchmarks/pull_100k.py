@@ -2,6 +2,7 @@
 
     python benchmarks/pull_100k.py                      # starts its own Label Studio (SQLite)
     python benchmarks/pull_100k.py --tasks 20000        # a smaller run
+    python benchmarks/pull_100k.py --postgres           # its own Label Studio on a throwaway PostgreSQL cluster
     LABEL_STUDIO_URL=http://host:8080 LABEL_STUDIO_API_KEY=... python benchmarks/pull_100k.py
                                                         # an existing server (e.g. on PostgreSQL)
 
@@ -37,6 +38,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pull import make_task, sentences  # benchmarks/pull.py: the same synthetic tasks
 
@@ -117,16 +119,26 @@ def main() -> None:
     ap.add_argument("--changes", type=int, default=1_000, help="New tasks and changed annotations between v0001 and v0002.")
     ap.add_argument("--work", type=Path, help="Directory for the export, the versions and the tasks file (default: a temp dir).")
     ap.add_argument("--home", type=Path, help="Label Studio home to start (and keep) instead of a temp dir.")
+    ap.add_argument("--postgres", action="store_true", help="Start Label Studio on a throwaway PostgreSQL cluster (tests/postgres.py) instead of SQLite.")
     args = ap.parse_args()
 
-    home, started = None, False
+    home, started, cluster, db = None, False, None, {}
+    if args.postgres:
+        from tests.postgres import start_cluster
+
+        cluster = start_cluster()
+        secret = Path(tempfile.mkdtemp(prefix="bench-100k-pg-")) / "pw"
+        secret.write_text(cluster.password)
+        secret.chmod(0o600)
+        db = {"database_url": cluster.url(), "password_file": secret}
     if os.environ.get("LABEL_STUDIO_URL"):
         studio = Studio.connect()
         env = dict(os.environ)
     else:
         home = args.home or Path(tempfile.mkdtemp(prefix="bench-100k-ls-"))
         print("starting Label Studio in", home, flush=True)
-        _, started = server.start(home, port=server.free_port(), timeout=900)
+        status, started = server.start(home, port=server.free_port(), timeout=900, **db)  # type: ignore[arg-type]
+        print("database:", status.database, flush=True)
         creds = server.load_credentials(home)
         assert creds is not None
         studio = Studio(creds.url, creds.token)
@@ -190,6 +202,8 @@ def main() -> None:
     finally:
         if started and home and not args.home:
             server.stop(home)
+        if cluster:
+            cluster.stop()
 
 
 if __name__ == "__main__":
