@@ -46,6 +46,8 @@ LABELS = ("ACTOR", "WEAPON", "CLAIM", "SOURCE")
 MIN_DOCS = {"train": 4, "dev": 1, "test": 1}
 CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 MIN_DEV_SPANS_FOR_LEARNED = 50
+MIN_WIN_SHARE = 0.9  # of the dev bootstrap resamples a learned choice must win to replace the rules
+BOOTSTRAP_RESAMPLES = 1000
 LEARNED = ("conflict_ner", "span_finder", "spancat")
 _META_KEY = "conflict_model_version"  # what labeling.preannotate.run.pipeline_version reads
 
@@ -297,35 +299,77 @@ def _unmerged(nlp, records: list[dict[str, Any]]) -> Iterator[tuple[dict[str, An
         yield from ((rec, doc) for doc, rec in nlp.pipe(((r["text"], r) for r in records), as_tuples=True))
 
 
-def _scores(nlp, records: list[dict[str, Any]], policies: dict[str, dict[str, str]]) -> dict[str, Any]:
+def _scores_per_doc(nlp, records: list[dict[str, Any]], policies: dict[str, dict[str, str]]) -> dict[str, list[Any]]:
+    """Per policy, one Scores per record (in order): what the totals and the dev bootstrap are made of."""
     from ..preannotate.run import to_annotated
-    from ..quality.metrics import Scores, score
+    from ..quality.metrics import score
     from .components import merge
 
-    totals = {k: Scores() for k in policies}
+    per_doc: dict[str, list[Any]] = {k: [] for k in policies}
     for rec, doc in _unmerged(nlp, records):
         document = Document.make(rec["id"], rec["text"])
         gold_spans, gold_rels = _gold(rec)
         for key, policy in policies.items():
             pred = to_annotated(document, merge(doc, policy), "")
-            totals[key] = totals[key] + score(gold_spans, gold_rels, pred.spans, pred.relations, labels=LABELS)
-    return totals
+            per_doc[key].append(score(gold_spans, gold_rels, pred.spans, pred.relations, labels=LABELS))
+    return per_doc
+
+
+def _scores(nlp, records: list[dict[str, Any]], policies: dict[str, dict[str, str]]) -> dict[str, Any]:
+    from ..quality.metrics import Scores
+
+    return {k: sum(docs, Scores()) for k, docs in _scores_per_doc(nlp, records, policies).items()}
+
+
+def win_share(rules: list[Any], other: list[Any], label: str, *, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> float:
+    """Share of bootstrap resamples of the documents in which `other` has a higher exact F1 for `label` than `rules`.
+
+    Both lists hold one Scores per document of the same records (a paired bootstrap).
+    """
+    import numpy as np
+
+    def counts(per_doc: list[Any]) -> Any:
+        return np.array([[d.span_exact[label].tp, d.span_exact[label].fp, d.span_exact[label].fn] for d in per_doc], dtype=np.int64)
+
+    a, b = counts(rules), counts(other)
+    picks = np.random.default_rng(seed).integers(0, len(rules), size=(resamples, len(rules)))
+
+    def f1(c: Any) -> Any:
+        tp, fp, fn = c[picks].sum(axis=1).T
+        den = 2 * tp + fp + fn
+        return np.where(den == 0, 1.0, 2 * tp / np.maximum(den, 1))
+
+    return float((f1(b) > f1(a)).mean())
 
 
 def choose_policy(nlp, dev: list[dict[str, Any]]) -> tuple[dict[str, str], dict[str, dict[str, float]]]:
-    """Per label, the choice with the best exact F1 on dev; the rules stay unless beaten.
+    """Per label, the choice with the best exact F1 on dev; the rules stay unless clearly beaten.
 
-    Ties go to the earlier choice in CHOICES (rules first). "learned" (dropping the
-    rules for that label) is eligible only when dev holds at least
-    MIN_DEV_SPANS_FOR_LEARNED gold spans of the label: on a handful of dev
-    documents one lucky document would otherwise throw the rules away.
+    A choice other than the rules is eligible only when it beats them in at
+    least MIN_WIN_SHARE of BOOTSTRAP_RESAMPLES paired bootstrap resamples of the
+    dev documents (seeded: the same dev split gives the same choice): a gain
+    that rests on one document of a small dev split does not replace the rules.
+    "learned" (dropping the rules for that label) also needs at least
+    MIN_DEV_SPANS_FOR_LEARNED gold spans of the label in dev. Ties go to the
+    earlier choice in CHOICES (rules first). The table holds dev exact F1 per
+    choice and, under "win_share", each choice's bootstrap share per label.
     """
-    totals = _scores(nlp, dev, {c: dict.fromkeys(LABELS, c) for c in CHOICES})
+    per_doc = _scores_per_doc(nlp, dev, {c: dict.fromkeys(LABELS, c) for c in CHOICES})
+    from ..quality.metrics import Scores
+
+    totals = {c: sum(docs, Scores()) for c, docs in per_doc.items()}
     table: dict[str, dict[str, float]] = {c: {label: round(totals[c].span_exact[label].f1, 4) for label in LABELS} for c in CHOICES}
+    shares = {c: {label: round(win_share(per_doc["rules"], per_doc[c], label), 4) for label in LABELS} for c in CHOICES if c != "rules"}
     policy: dict[str, str] = {}
     for label in LABELS:
-        eligible = [c for c in CHOICES if c != "learned" or totals["rules"].span_exact[label].support >= MIN_DEV_SPANS_FOR_LEARNED]
+        eligible = [
+            c
+            for c in CHOICES
+            if c == "rules"
+            or (shares[c][label] >= MIN_WIN_SHARE and (c != "learned" or totals["rules"].span_exact[label].support >= MIN_DEV_SPANS_FOR_LEARNED))
+        ]
         policy[label] = max(eligible, key=lambda c: (table[c][label], -CHOICES.index(c)))
+    table["win_share"] = {f"{c}:{label}": v for c, row in shares.items() for label, v in row.items()}
     return policy, table
 
 
