@@ -113,3 +113,37 @@ def test_an_unknown_url_protocol_is_a_clear_error(tmp_path):
     assert r.returncode == 1 and "nosuch://bucket/news.jsonl: cannot open this URL" in r.stderr and "Traceback" not in r.stderr
     assert "Install the fsspec filesystem" in r.stderr
     assert not (tmp_path / "t.jsonl").exists()
+
+
+def test_a_worker_killed_mid_run_changes_nothing(single, tmp_path):
+    """SIGKILL of a worker process after the first chunk: its nanny restarts it, Dask reruns what it held, same bytes."""
+    import os
+    import signal
+
+    from dask.distributed import Client, LocalCluster
+
+    out = tmp_path / "tasks.jsonl"
+    killed: list[int] = []
+    with Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")) as client:
+
+        def kill_one_worker(_n: int) -> None:
+            if not killed:
+                pid = next(iter(client.run(os.getpid).values()))
+                killed.append(pid)
+                os.kill(pid, signal.SIGKILL)
+
+        n = write_tasks_on_dask(read_documents([ARTICLES]), out, client=client, chunk_size=2, on_chunk=kill_one_worker)
+        assert pid_gone(killed[0])
+    assert n == 26
+    assert out.read_bytes() == single.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tasks.jsonl"]  # whatever the killed worker left half-written is gone
+
+
+def pid_gone(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
