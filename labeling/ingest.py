@@ -205,7 +205,12 @@ def _records(path: _Source, txt_id: str | None, text_field: str, id_field: str) 
     if suffix not in SUFFIXES:
         yield _Bad(str(path), f"unknown file type {path.suffix or '(none)'!r}; expected one of {', '.join(SUFFIXES)}")
         return
-    with path.open("rb") as fh:
+    try:
+        fh = path.open("rb")
+    except OSError as exc:  # unreadable (permissions), or a store that refused: one clear message, like any bad input
+        yield _Bad(str(path), f"cannot read ({exc.strerror or exc})")
+        return
+    with fh:
         if b"\0" in fh.read(_SNIFF):
             yield _Bad(str(path), "binary file (NUL bytes), not text")
             return
