@@ -76,6 +76,13 @@ def exists(target: Target) -> bool:
     return fs.exists(path)
 
 
+def is_file(target: Target) -> bool:
+    if not is_url(target):
+        return Path(target).is_file()
+    fs, path = filesystem(str(target))
+    return fs.isfile(path)
+
+
 def read_bytes(target: Target) -> bytes:
     with open_read(target) as fh:
         return fh.read()

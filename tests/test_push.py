@@ -184,3 +184,19 @@ def test_bad_tasks_file_names_the_line(ls_env, tmp_path):
     assert "project" not in r.stdout.lower()  # stopped before touching Label Studio
     with pytest.raises(InputError):
         list(read_tasks(bad))
+
+
+def test_a_tasks_file_and_a_folder_of_articles_push_from_urls(studio, ls_env, tmp_path):
+    """fsspec URLs (file:// here) push exactly what the same paths push: a re-push by path creates nothing."""
+    tasks_file = write_jsonl(tmp_path / "tasks.jsonl", make_tasks(6))
+    first = run_cli(["push", tasks_file.as_uri(), "--project", "push: urls"], env=ls_env)
+    assert first.returncode == 0, first.stderr
+    assert "created 6, already present 0" in first.stdout
+    again = run_cli(["push", str(tasks_file), "--project", "push: urls"], env=ls_env)
+    assert "created 0, already present 6" in again.stdout
+
+    articles = REPO / "data" / "sample" / "articles"
+    docs = run_cli(["push", articles.as_uri(), "--project", "push: urls"], env=ls_env)
+    assert docs.returncode == 0, docs.stderr
+    assert "created 26, already present 0" in docs.stdout  # read through fsspec and pre-annotated on the way
+    assert studio.find_project("push: urls").task_count == 32

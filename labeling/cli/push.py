@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from ._common import out, progress_bar
 
 
 def push_cli(
-    inputs: list[Path] = typer.Argument(..., help="Raw documents (.txt, .jsonl, .csv, directories) or a tasks.jsonl from `labeling preannotate`."),
+    inputs: list[str] = typer.Argument(
+        ..., help="Raw documents (.txt, .jsonl, .csv, directories) or a tasks.jsonl from `labeling preannotate`; paths or fsspec URLs."
+    ),
     project: str | None = typer.Option(None, "--project", "-p", help="Project title (exact match); created from the scheme if missing."),
     project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
     model: str | None = typer.Option(None, "--model", "-m", help="spaCy pipeline or a `labeling train` directory for raw documents (default: the scheme's)."),

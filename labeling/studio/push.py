@@ -25,11 +25,12 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from .. import storage
 from ..errors import InputError, RequestRejected
 from ..records import content_hash, iter_jsonl, normalise
+from ..storage import Target
 from .client import Studio
 
 DEFAULT_BATCH_COUNT = 500
@@ -72,7 +73,7 @@ class _Batch:
             self._send(items)
 
 
-def read_tasks(path: Path, *, text_field: str = "text") -> Iterator[dict]:
+def read_tasks(path: Target, *, text_field: str = "text") -> Iterator[dict]:
     """Label Studio tasks from a .jsonl file, one at a time, ready to push.
 
     Any Label Studio task whose data holds the text (data.text, or `text_field`)
@@ -101,11 +102,11 @@ def _as_task(task: Any, where: str, text_field: str) -> dict:
     return {**task, "data": data}
 
 
-def is_tasks_file(path: Path) -> bool:
-    """True for a .jsonl whose first record is a Label Studio task (has a `data` object)."""
-    if path.suffix != ".jsonl" or not path.is_file():
+def is_tasks_file(path: Target) -> bool:
+    """True for a .jsonl (a path or fsspec URL) whose first record is a Label Studio task (has a `data` object)."""
+    if not storage.basename(path).endswith(".jsonl") or not storage.is_file(path):
         return False
-    with open(path, "rb") as fh:
+    with storage.open_read(path) as fh:
         for raw in fh:
             if raw.strip():
                 try:

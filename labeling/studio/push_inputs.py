@@ -20,6 +20,7 @@ from ..errors import InputError, LabelingError, ProjectGone
 from ..ingest import Summary, read_documents
 from ..records import Document
 from ..scheme import Scheme, default_scheme
+from ..storage import Target, is_url
 from .client import Project, Studio
 from .projects import ProjectResult, create_from_scheme, ensure_project
 from .push import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_COUNT, PushSummary, is_tasks_file, push_tasks, read_tasks
@@ -67,7 +68,7 @@ def push_inputs(
     on_progress: Callable[[int], None] | None = None,
 ) -> PushResult:
     """Push documents or tasks files into the project named by title or id (created from the scheme if missing)."""
-    paths = [Path(p) for p in inputs]
+    paths = [p if is_url(p) else Path(p) for p in inputs]
     options = options or PushOptions()
     scheme = scheme or default_scheme()
     ingest = Summary()
@@ -120,7 +121,7 @@ def _resolve_project(studio: Studio, scheme: Scheme, title: str | None, project_
     return ProjectResult(found.project, created and keeper.id == twins[0].id, found.config_changes)
 
 
-def _task_source(paths: list[Path], options: PushOptions, ingest: Summary) -> tuple[Callable[[], Iterator[dict]], int | None]:
+def _task_source(paths: list[Target], options: PushOptions, ingest: Summary) -> tuple[Callable[[], Iterator[dict]], int | None]:
     """A way to (re)make the task stream, and its length for a tasks file. Checks the input before any request."""
     if paths and all(is_tasks_file(p) for p in paths):
         total = sum(1 for p in paths for _ in read_tasks(p, text_field=options.text_field))  # one cheap pass validates every line
