@@ -12,6 +12,7 @@ local behaviour (exclusive create, fsync, rename); URLs go through fsspec.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,8 +103,6 @@ def remove(target: Target, *, recursive: bool = False) -> None:
     if not is_url(target):
         p = Path(target)
         if recursive and p.is_dir():
-            import shutil
-
             shutil.rmtree(p)
         else:
             p.unlink(missing_ok=True)

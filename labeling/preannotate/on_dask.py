@@ -85,16 +85,14 @@ def write_tasks_on_dask(
         if on_start:
             on_start(client.dashboard_link if importlib.util.find_spec("bokeh") else None)  # no bokeh, no dashboard
         todo = {}
-        for path, n in _write_chunks(docs, work, chunk_size):  # each chunk is submitted as soon as it is on disk
+        for path, n, digest in _write_chunks(docs, work, chunk_size):  # each chunk is submitted as soon as it is on disk
             chunks.append((path, n))
             done = _done_path(path)
             if storage.exists(done):
                 if on_chunk:
                     on_chunk(n)
                 continue
-            future = client.submit(
-                _run_chunk, str(path), str(done), model, batch_size, key=f"preannotate-{storage.basename(path)}-{_digest(path)}", retries=RETRIES
-            )
+            future = client.submit(_run_chunk, str(path), str(done), model, batch_size, key=f"preannotate-{storage.basename(path)}-{digest}", retries=RETRIES)
             todo[future] = (path, n)
         for future in as_completed(todo):
             path, n = todo[future]
@@ -135,9 +133,9 @@ def _client(address: str):
         raise LabelingError(f"Cannot reach the Dask scheduler at {address} ({exc}).", "Check the address (tcp://HOST:PORT), or use --dask local:2.") from None
 
 
-def _write_chunks(docs: Iterable[Document], work: Target, chunk_size: int) -> Iterator[tuple[Target, int]]:
-    """Stream the documents into numbered chunk files, yielding each as it is written; a chunk file whose
-    content is unchanged is kept, and so is its output."""
+def _write_chunks(docs: Iterable[Document], work: Target, chunk_size: int) -> Iterator[tuple[Target, int, str]]:
+    """Stream the documents into numbered chunk files, yielding (file, documents, content digest) as each is
+    written; a chunk file whose content is unchanged is kept, and so is its output."""
     count = 0
     existing = set(storage.list_names(work))
     for i, batch in enumerate(_batches(docs, chunk_size)):
@@ -151,7 +149,7 @@ def _write_chunks(docs: Iterable[Document], work: Target, chunk_size: int) -> It
             storage.remove(_done_path(path))  # new documents: the old output is stale (removed first, so a crash here redoes it)
             storage.write_bytes(path, data)
         count += 1
-        yield path, len(batch)
+        yield path, len(batch), hashlib.sha256(data).hexdigest()[:12]
     for name in sorted(n for n in existing if n.endswith(".docs.jsonl"))[count:]:  # the input shrank since the last run
         stale = storage.join(work, name)
         storage.remove(stale)
@@ -179,7 +177,3 @@ def _merge(parts: list[Target], output: Target) -> int:
 
 def _done_path(docs_path: Target) -> Target:
     return storage.join(storage.parent(docs_path), storage.basename(docs_path).replace(".docs.jsonl", ".tasks.jsonl"))
-
-
-def _digest(path: Target) -> str:
-    return hashlib.sha256(storage.read_bytes(path)).hexdigest()[:12]

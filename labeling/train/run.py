@@ -40,7 +40,7 @@ from ..errors import ConfigError, DatasetError, LabelingError
 from ..paths import configs_dir
 from ..records import Document, Relation, Span
 from ..scheme import default_scheme
-from .components import CHOICES, ENT_LABELS, NAMES_KEY, SPAN_LABELS
+from .components import CHOICES, ENT_LABELS, NAMES_KEY, SPAN_LABELS, Choice
 
 LABELS = ("ACTOR", "WEAPON", "CLAIM", "SOURCE")
 MIN_DOCS = {"train": 4, "dev": 1, "test": 1}
@@ -315,10 +315,15 @@ def _scores_per_doc(nlp, records: list[dict[str, Any]], policies: dict[str, dict
     return per_doc
 
 
-def _scores(nlp, records: list[dict[str, Any]], policies: dict[str, dict[str, str]]) -> dict[str, Any]:
+def _totals(per_doc: dict[str, list[Any]]) -> dict[str, Any]:
+    """Per policy, the Scores summed over the documents."""
     from ..quality.metrics import Scores
 
-    return {k: sum(docs, Scores()) for k, docs in _scores_per_doc(nlp, records, policies).items()}
+    return {k: sum(docs, Scores()) for k, docs in per_doc.items()}
+
+
+def _scores(nlp, records: list[dict[str, Any]], policies: dict[str, dict[str, str]]) -> dict[str, Any]:
+    return _totals(_scores_per_doc(nlp, records, policies))
 
 
 def win_share(rules: list[Any], other: list[Any], label: str, *, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> float:
@@ -355,20 +360,19 @@ def choose_policy(nlp, dev: list[dict[str, Any]]) -> tuple[dict[str, str], dict[
     choice and, under "win_share", each choice's bootstrap share per label.
     """
     per_doc = _scores_per_doc(nlp, dev, {c: dict.fromkeys(LABELS, c) for c in CHOICES})
-    from ..quality.metrics import Scores
-
-    totals = {c: sum(docs, Scores()) for c, docs in per_doc.items()}
+    totals = _totals(per_doc)
     table: dict[str, dict[str, float]] = {c: {label: round(totals[c].span_exact[label].f1, 4) for label in LABELS} for c in CHOICES}
     shares = {c: {label: round(win_share(per_doc["rules"], per_doc[c], label), 4) for label in LABELS} for c in CHOICES if c != "rules"}
+
+    def eligible(c: Choice, label: str) -> bool:
+        if c == "rules":
+            return True
+        enough_spans = c != "learned" or totals["rules"].span_exact[label].support >= MIN_DEV_SPANS_FOR_LEARNED
+        return shares[c][label] >= MIN_WIN_SHARE and enough_spans
+
     policy: dict[str, str] = {}
     for label in LABELS:
-        eligible = [
-            c
-            for c in CHOICES
-            if c == "rules"
-            or (shares[c][label] >= MIN_WIN_SHARE and (c != "learned" or totals["rules"].span_exact[label].support >= MIN_DEV_SPANS_FOR_LEARNED))
-        ]
-        policy[label] = max(eligible, key=lambda c: (table[c][label], -CHOICES.index(c)))
+        policy[label] = max((c for c in CHOICES if eligible(c, label)), key=lambda c: (table[c][label], -CHOICES.index(c)))
     table["win_share"] = {f"{c}:{label}": v for c, row in shares.items() for label, v in row.items()}
     return policy, table
 
