@@ -25,7 +25,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from ..errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectGone, ProjectNotFound, RequestRejected
+from ..errors import AuthFailed, ConfigConflict, ConnectionFailed, DatabaseLocked, LabelingError, ProjectGone, ProjectNotFound, RequestRejected
 from .server import load_credentials
 
 NO_RETRY = {"max_retries": 0}  # imports must never be sent twice by the SDK: resume logic does that safely
@@ -92,6 +92,11 @@ def _translate_errors(url: str):
             ) from None
         if exc.status_code == 400:
             raise RequestRejected(f"Label Studio refused the request: {_short(exc.body)}") from None
+        if "database is locked" in _short(exc.body):
+            raise DatabaseLocked(
+                f"Label Studio at {public_url(url)} answered `database is locked`: its SQLite database serves one writer at a time, and another write held it.",
+                "Retry after the other push (or bulk action) ends; the command is safe to repeat. A team pushing at once needs Label Studio on PostgreSQL.",
+            ) from None
         raise LabelingError(f"Label Studio at {public_url(url)} answered HTTP {exc.status_code}: {_short(exc.body)}") from None
 
 
@@ -293,24 +298,27 @@ class Studio:
             ids = [p.id for p in self._sdk.predictions.list(task=task_id) if p.model_version == model_version]
         return max(ids) if ids else None
 
-    def delete_unannotated_tasks(self, project_id: int, task_ids: list[int]) -> None:
-        """Delete these tasks, but only those that hold no annotation at the moment of deletion.
+    def delete_unannotated_tasks(self, project_id: int, task_ids: list[int]) -> int:
+        """Delete these tasks, but only those that hold no annotation at the moment of deletion; returns how many it deleted.
 
         The filter travels with the delete action, so an annotation submitted after our
-        check still protects its task. Ids already deleted are ignored by Label Studio.
+        check still protects its task. Ids already deleted are ignored by Label Studio;
+        the count is Label Studio's own (`processed_items`): what this request removed.
         """
         if not task_ids:
-            return
+            return 0
         none = [
             {"filter": f"filter:tasks:{field}", "operator": "equal", "type": "Number", "value": 0} for field in ("total_annotations", "cancelled_annotations")
         ]
         with _translate_errors(self.url), _project_gone(project_id):
-            self._sdk.actions.create(
+            r = self._sdk.actions.with_raw_response.create(
                 id="delete_tasks",
                 project=project_id,
                 filters={"conjunction": "and", "items": none},
                 selected_items={"all": False, "included": task_ids},
+                request_options=NO_RETRY,  # a timed-out delete may still run: the caller re-reads instead
             )
+        return int(r.response.json().get("processed_items", 0))
 
     # -- exports ------------------------------------------------------------
 
