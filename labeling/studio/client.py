@@ -85,6 +85,18 @@ def _translate_errors(url: str):
     except httpx.HTTPError as exc:
         raise ConnectionFailed(f"Network error talking to {public_url(url)}: {exc}", "Check the URL and re-run; the command is safe to repeat.") from None
     except ApiError as exc:
+        if exc.status_code == 403 and (blocked := _blocked_address(exc.body)):
+            raise RequestRejected(
+                f"Label Studio at {public_url(url)} refused the address (HTTP 403): {blocked}",
+                "Its SSRF protection blocks private and local addresses. Start that Label Studio with ML_BLOCK_LOCAL_IP=false "
+                "(ML backends) and SSRF_PROTECTION_ENABLED=false (webhooks), as `labeling server start` does, "
+                "or give an address it accepts (--url http://HOST:9090 with HOST a public name of this machine).",
+            ) from None
+        if exc.status_code == 403 and not _token_refused(exc.body):
+            raise LabelingError(
+                f"Label Studio at {public_url(url)} refused the request (HTTP 403): {_short(exc.body)}",
+                "The token was accepted; the account it belongs to may lack the permission (ask the server's admin).",
+            ) from None
         if exc.status_code in (401, 403):
             raise AuthFailed(
                 f"Label Studio at {public_url(url)} refused the API token (HTTP {exc.status_code}).",
@@ -98,6 +110,22 @@ def _translate_errors(url: str):
                 "Retry after the other push (or bulk action) ends; the command is safe to repeat. A team pushing at once needs Label Studio on PostgreSQL.",
             ) from None
         raise LabelingError(f"Label Studio at {public_url(url)} answered HTTP {exc.status_code}: {_short(exc.body)}") from None
+
+
+def _detail(body: Any) -> str:
+    return str(body.get("detail", "")) if isinstance(body, dict) else str(body or "")
+
+
+def _blocked_address(body: Any) -> str | None:
+    """Label Studio's reason when its SSRF protection refused a URL (core/utils/io.py: 'URL resolves to a reserved network address')."""
+    detail = _detail(body)
+    return detail if "reserved network address" in detail else None
+
+
+def _token_refused(body: Any) -> bool:
+    """A 403 about the credentials themselves (DRF: 'Invalid token.', 'Authentication credentials were not provided.')."""
+    detail = _detail(body).lower()
+    return not detail or any(word in detail for word in ("token", "credential", "authenticat"))
 
 
 def _short(body: Any) -> str:
