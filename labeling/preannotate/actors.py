@@ -40,7 +40,7 @@ def actor_regions(ents, cues: Cues, weapons: list[Region]) -> list[Region]:
     out: list[Region] = []
     places = _document_places(ents)
     for ent in ents:
-        if ent.text in places and ent.root.dep_ not in _AGENT_DEPS:
+        if ent.text in places and not _acts(ent.root, cues):
             continue  # "in Sinjar" earlier or later: the NER's ORG "Sinjar" elsewhere is the same town
         r = actor_for_entity(ent, cues, weapons)
         if r:
@@ -77,7 +77,7 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
     if label in cues.actor_when_agent and acting:
         return region(doc, start, end, "ACTOR", "actor-agent")
     # "send Ukraine a package", "thanking Washington": a country as recipient or target.
-    if label in cues.actor_when_agent and ent.root.dep_ in ("dobj", "dative") and ent.root.head.pos_ == "VERB":
+    if label in cues.actor_when_agent and _object_of_verb(ent.root):
         return region(doc, start, end, "ACTOR", "actor-target")
     # "The Russians" as subject; "Russian" as an adjective is not an actor.
     if label in cues.actor_nationality and acting and ent.root.tag_ in ("NNPS", "NNP", "NNS"):
@@ -94,6 +94,13 @@ def _acts(tok: Token, cues: Cues) -> bool:
     if tok.dep_ == "poss":  # "Russia's decision" acts; "Syria's north" is a place
         return tok.head.lower_ not in cues.place_nouns
     return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps)
+
+
+def _object_of_verb(tok: Token) -> bool:
+    """The object of a verb, also as a conjunct: "urged Asmara and Addis Ababa to talk"."""
+    while tok.dep_ == "conj" and tok.head.i != tok.i:
+        tok = tok.head
+    return tok.dep_ in ("dobj", "dative") and tok.head.pos_ == "VERB"
 
 
 def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
@@ -159,6 +166,8 @@ def _title_start(doc: Doc, start: int, cues: Cues) -> int:
             start -= 1
         elif prev.text == "." and start > 1 and doc[start - 2].lower_ + "." in cues.titles and not doc[start - 2].whitespace_:
             start -= 2  # "Lt" "." tokenised apart
+        elif prev.text == "-" and start > 1 and not doc[start - 2].whitespace_ and not prev.whitespace_ and doc[start - 2].lower_ in cues.titles:
+            start -= 2  # "Secretary-General" tokenised as "Secretary" "-" "General"
         else:
             break
     return start

@@ -25,7 +25,7 @@ from .weapons import weapon_regions
 
 # Bump when a change to the rules in labeling/preannotate/ changes their output: it
 # is part of the pre-annotation model_version fingerprint.
-COMPONENT_VERSION = "2"  # 2: actor gazetteer, definite descriptions, references, agents, datelines
+COMPONENT_VERSION = "3"  # 3: issue 24 cues, run-on quotes, two subjects; 2: actor gazetteer, definite descriptions, references, agents, datelines
 EXTENSION = "conflict"
 _EMPTY = numpy.zeros((0,), dtype="float32")
 
