@@ -32,6 +32,8 @@ _PLACE_PREPS = frozenset(
 # ("according to X"), "of", "from", "on" or "over".
 _STRICT_PLACE_PREPS = frozenset({"in", "near", "inside", "outside", "around", "across", "through", "along", "within", "toward", "towards", "into"})
 _PLACE_HEADS = frozenset({"region", "regions", "province", "provinces", "area", "areas", "district", "districts", "city", "cities", "town", "towns", "village"})
+# "between A and B" after these joins places, not parties.
+_ROUTE_NOUNS = frozenset({"road", "roads", "route", "highway", "border", "frontier", "corridor", "railway", "bridge", "flights", "line"})
 # Group nouns that are also weapon platforms.
 _PLATFORM_NOUNS = frozenset({"fighter", "fighters"})
 
@@ -133,6 +135,8 @@ def _is_place(tok: Token) -> bool:
     # "the Kyiv, Odesa and Poltava regions": names modifying a place noun, however the NER typed them.
     while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
+    if tok.dep_ == "pobj" and tok.head.lower_ == "between" and tok.head.head.lower_ in _ROUTE_NOUNS:
+        return True  # "the road between El Obeid and Kosti"
     return tok.dep_ in ("compound", "nmod") and tok.head.lower_ in _PLACE_HEADS
 
 

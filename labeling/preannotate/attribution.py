@@ -23,6 +23,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+from spacy.strings import hash_string  # type: ignore[attr-defined]  # a Cython function spaCy ships no stub for
 from spacy.tokens import Doc, Token
 
 from .actors import name_extent
@@ -35,6 +36,7 @@ _QUOTE_OR_LINE = re.compile(r'["“”\n]')
 _GAP_BEFORE = re.compile(r"[\s,;:—–-]*(?:(?:So|Thus)\s+)?")
 # 'described X as "Q"', 'calling it "Q"': the quote needs no comma or colon before it.
 _NAMING = frozenset({"described", "describes", "describe", "describing", "calling"})
+_CONFIRMATION = hash_string("confirmation")
 # "denied reports that C": the clause hangs off the noun.
 _REPORT_NOUNS = frozenset({"reports", "report", "claims", "allegations", "accusations", "suggestions", "rumours", "rumors"})
 _GAP_AFTER = re.compile(r"[\s,:]*")
@@ -80,6 +82,10 @@ def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
                 found.append(att)
         if lower in relay_ids:
             relays.append(tok)
+        elif lower == _CONFIRMATION:
+            att = _confirmation(tok, cues)
+            if att:
+                found.append(att)
     _attach_run_on_quotes(text, found)
     for tok in relays:
         relay = _relay_source(tok, cues)
@@ -119,8 +125,8 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
     if v.lower_ == "went" and not any(c.dep_ == "prt" and c.lower_ == "on" for c in v.children):
         return None  # "went on" is a cue, "went to" is not
     subj = _subject(v, cues)
-    if subj is None:
-        return None
+    if subj is None or subj.lower_ in ("nobody", "none") or any(c.dep_ == "det" and c.lower_ == "no" for c in subj.children):
+        return None  # "no group has claimed it": nobody is a SOURCE
     src = _source(subj, cues, "source-pronoun" if subj.tag_ in PRONOUN_TAGS else "source-cue")
     if src is None:
         return None
@@ -270,6 +276,18 @@ def _statement_clause(v: Token, cues: Cues) -> Token | None:
                     if c.dep_ in ("acl", "relcl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children):
                         return c
     return None
+
+
+def _confirmation(tok: Token, cues: Cues) -> Attribution | None:
+    """'Confirmation that C was given by X': CLAIM C, SOURCE X."""
+    clause = next((c for c in tok.children if c.dep_ in ("acl", "ccomp", "relcl") and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+    agent = next((c for c in tok.head.children if c.dep_ == "agent"), None) if tok.dep_ == "nsubjpass" else None
+    who = next((g for g in agent.children if g.dep_ == "pobj"), None) if agent is not None else None
+    if clause is None or who is None:
+        return None
+    src = _source(who, cues, "source-cue")
+    claim = region(tok.doc, clause.left_edge.i, clause.right_edge.i + 1, "CLAIM", "claim-clause", articles=False, marks=True)
+    return Attribution(claims=[claim], sources=[(src, who.i)]) if src and claim else None
 
 
 def _reported_clause(v: Token) -> Token | None:
