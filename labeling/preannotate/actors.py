@@ -61,7 +61,7 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
     start, end = ent.start, ent.end
     if all(t.lower_ in cues.titles or t.is_punct for t in ent) or not any(t.text[:1].isupper() for t in ent):
         return None  # "Brig" alone, or a lower-case word the NER took for a name
-    if cues.is_media(ent.text, [t.text for t in ent]):
+    if cues.is_media(ent.text, [t.text for t in ent]) or _reports_only(ent, cues):
         return None
     group = group_head(ent, cues)
     if group is not None and group.lower_ in _PLATFORM_NOUNS and any("fighter" in doc.text[w.start : w.end].lower() for w in weapons):
@@ -96,6 +96,15 @@ def _acts(tok: Token, cues: Cues) -> bool:
     if tok.dep_ == "poss":  # "Russia's decision" acts; "Syria's north" is a place
         return tok.head.lower_ not in cues.place_nouns
     return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps)
+
+
+def _reports_only(ent: Span, cues: Cues) -> bool:
+    """An outlet by its context: "the daily X", "the broadcaster X", or an ORG told something ("told X")."""
+    doc = ent.doc
+    if ent.start > 0 and doc[ent.start - 1].lower_ in cues.media_descriptors:
+        return True
+    root = ent.root
+    return ent.label_ == "ORG" and root.dep_ in ("dobj", "dative") and root.head.lower_ in ("told", "tells", "tell", "telling")
 
 
 def _object_of_verb(tok: Token) -> bool:

@@ -352,6 +352,8 @@ def _relayed_clause(relay: Token, host: Token) -> Attribution | None:
 
 
 def _source(tok: Token, cues: Cues, rule: str) -> Region | None:
+    if tok.lower_ in cues.media_descriptors:  # "the broadcaster Shabelle Voice reported": the outlet's name
+        tok = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), tok)
     i, j = _np_range(tok, cues)
     if not any(t.is_alpha for t in tok.doc[i:j]):
         return None  # an emoji or number the parser made a subject
