@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy
 from spacy.language import Language
+from spacy.symbols import ORTH  # type: ignore[attr-defined]
 from spacy.tokens import Doc
 
 from .actors import actor_for_entity, actor_regions
@@ -35,7 +36,14 @@ if not Doc.has_extension(EXTENSION):
 
 @Language.factory("conflict_annotator", default_config={"cues": {}})
 def make_conflict_annotator(nlp: Language, name: str, cues: dict[str, Any]) -> ConflictAnnotator:
-    return ConflictAnnotator(name, cues)
+    component = ConflictAnnotator(name, cues)
+    # "Col." and "Brig." split into "Col" "." start a new sentence in the parser: keep
+    # abbreviated ranks and titles whole, as spaCy already does for "Gen." and "Dr.".
+    for title in component.cues.titles:
+        if title.endswith(".") and title[0].isalpha() and title.count(".") == 1:
+            form = title[0].upper() + title[1:]
+            nlp.tokenizer.add_special_case(form, [{ORTH: form}])
+    return component
 
 
 class ConflictAnnotator:
