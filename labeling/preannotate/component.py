@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy
 from spacy.language import Language
-from spacy.symbols import ORTH  # type: ignore[attr-defined]
+from spacy.symbols import ORTH
 from spacy.tokens import Doc
 
 from .actors import actor_for_entity, actor_regions
