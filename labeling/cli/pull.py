@@ -15,7 +15,9 @@ def pull_cli(
     dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset name: versions go to EXPORTS_DIR/NAME/vNNNN/."),
     project: str | None = typer.Option(None, "--project", "-p", help="Project title (exact match)."),
     project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
-    policy: str = typer.Option("latest", "--policy", help="Which annotation counts per task: latest, ground-truth or majority."),
+    policy: str = typer.Option("latest", "--policy", help="Which annotation counts per task: latest, ground-truth, majority or adjudicated."),
+    fallback: str = typer.Option("majority", "--fallback", help="With --policy adjudicated: for disagreements nobody reviewed, majority or latest."),
+    review_project: str | None = typer.Option(None, "--review-project", help='With --policy adjudicated: the review project (default "PROJECT (review)").'),
     exports_dir: Path = typer.Option(Path("exports"), "--exports-dir", help="Where datasets live."),
     ratios: str = typer.Option("0.8,0.1,0.1", "--ratios", help="train,dev,test ratios for new documents."),
     unfreeze_test: bool = typer.Option(False, "--unfreeze-test", help="Let new documents enter test and missing ones leave it."),
@@ -50,6 +52,8 @@ def pull_cli(
             ratios=parsed,
             unfreeze_test=unfreeze_test,
             on_task=on_task,
+            fallback=fallback,
+            review_project=review_project,
         )
     t = result.tasks
     out.print(
@@ -77,6 +81,8 @@ def pull_cli(
         out.print(f"No change since {dataset}@{result.same_as} ({counts}); no new version written.")
         return
     out.print(f"Wrote {result.path} ({counts}).")
+    if rules := result.rules:
+        out.print("Documents by rule: " + ", ".join(f"{k} {v}" for k, v in rules.items()))
     out.print(f"Check it: labeling datasets show {dataset}@{result.version}")
 
 

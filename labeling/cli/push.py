@@ -24,6 +24,8 @@ def push_cli(
     batch_count: int = typer.Option(500, help="Tasks per import request."),
     batch_mb: float = typer.Option(8.0, help="Largest import request body, in MB."),
     silent: bool = typer.Option(False, "--silent", "-q", help="No progress bar."),
+    overlap: int | None = typer.Option(None, "--overlap", help="Different annotators per document (Label Studio's maximum_annotations)."),
+    overlap_share: int = typer.Option(100, "--overlap-share", help="With --overlap: percentage of documents under overlap."),
 ) -> None:
     """Push articles with pre-annotations into Label Studio. Safe to re-run: only missing tasks and missing predictions are sent.
 
@@ -33,6 +35,10 @@ def push_cli(
     from ..studio.client import Studio
     from ..studio.push_inputs import PushOptions, push_inputs
     from ..studio.reconcile import needs_review_error
+    from ..studio.users import check_overlap, set_overlap
+
+    if overlap is not None:
+        check_overlap(overlap, overlap_share)
 
     options = PushOptions(
         model=model,
@@ -72,6 +78,9 @@ def push_cli(
         out.print(f"  skipped {where}: {why}")
     if summary.model_versions:
         out.print(f"model_version: {summary.model_versions[-1]}")
+    if overlap is not None:
+        k, pct = set_overlap(studio, annotators=overlap, share=overlap_share, project_id=r.project.id)
+        out.print(f"overlap: each document goes to {k} annotator(s), for {pct} % of the documents")
     if r.reconciled.needs_review:
         raise needs_review_error(r.reconciled)
     if summary.failed:

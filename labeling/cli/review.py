@@ -1,0 +1,46 @@
+"""`labeling review`: documents whose annotators disagree, queued in a review project for adjudication."""
+
+from __future__ import annotations
+
+import typer
+
+from ._common import console, out
+
+
+def review_cli(
+    project: str | None = typer.Option(None, "--project", "-p", help="The annotated project (exact title)."),
+    project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
+    review_project: str | None = typer.Option(None, "--review-project", help='Review project title (default: "PROJECT (review)"; created if missing).'),
+    min_disagreement: int = typer.Option(1, "--min-disagreement", help="Review only documents with at least this many differing spans and relations."),
+) -> None:
+    """Put every document whose annotators disagree into a review project, each annotator's version as a prediction.
+
+    The reviewer opens the review project in Label Studio, switches between the
+    annotators' versions (predictions named after them), corrects the starting
+    point (what they agree on) and submits. Re-running adds only new
+    disagreements. Then: labeling pull --project P --dataset D --policy adjudicated
+
+    Example: labeling review --project "Conflict news"
+    """
+    from rich.markup import escape
+
+    from ..review.run import review
+    from ..studio.client import Studio
+
+    studio = Studio.connect()
+    with console.status("Exporting the project and comparing annotators..."):
+        r = review(studio, project=project, project_id=project_id, review_project=review_project, min_disagreement=min_disagreement)
+    rp = r.review_project
+    made = "created" if r.created_project else "existing"
+    out.print(
+        f"{r.multi_annotated} document(s) with 2+ annotations: {r.agreed} agreed, {r.multi_annotated - r.agreed} disagree; "
+        f"{len(r.added)} added to {made} review project {rp.title!r} (id {rp.id}), {r.already} already there, {r.decided} decided."
+    )
+    if r.changed:
+        shown = ", ".join(escape(d) for d in r.changed[:20])
+        console.print(f"[yellow]{len(r.changed)} document(s) changed after their review task was made[/] (not re-queued; check them): {shown}", soft_wrap=True)
+    out.print(f"Review at {studio.url}/projects/{rp.id}/data")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("review")(review_cli)
