@@ -326,3 +326,53 @@ def test_overlap_two_serves_a_document_to_two_annotators_and_not_a_third(tmp_pat
     authors = {a.completed_by for a in studio.sdk_for_tests().annotations.list(id=task_id)}
     assert authors == {p.user_id for p in people[:2]}
     assert studio.sdk_for_tests().projects.get(id=project.id).num_tasks_with_annotations == 1
+
+
+def test_reviewer_switches_between_annotators_and_starts_from_their_agreement(studio: Studio, ls_home):
+    """`labeling review` makes the task; the reviewer sees each annotator's version as a tab and starts from what they agree on."""
+    import uuid
+
+    from labeling.review.run import review
+    from labeling.studio.projects import create_from_scheme
+    from labeling.studio.users import add_member, read_password_file
+
+    from .helpers import arrow, make_tasks, region, rid
+
+    run = uuid.uuid4().hex[:6]
+    title = f"Browser review {run}"
+    project = create_from_scheme(studio, default_scheme(), title)
+    (task,) = make_tasks(1, prefix=f"rev{run}")
+    (task_id,) = studio.import_tasks(project.id, [task])
+    doc = Document.make(task["data"]["doc_id"], task["data"]["text"])
+    claim = doc.text[doc.text.index('"') + 1 : doc.text.rindex('"')]
+    emails = []
+    for n, source in ((1, "army"), (2, "the army")):
+        who = add_member(studio, f"r{n}{run}@ex.io", home=ls_home)  # short: the tab shows the whole name
+        own = Studio(studio.url, Studio.login_token(studio.url, who.email, read_password_file(who.password_file)))
+        c0, s0 = doc.text.index(claim), doc.text.index(source)
+        c, s = (c0, c0 + len(claim), "CLAIM"), (s0, s0 + len(source), "SOURCE")
+        own.create_annotation(task_id, result=[region(doc.text, rid(doc, *c), *c), region(doc.text, rid(doc, *s), *s), arrow(rid(doc, *c), rid(doc, *s))])
+        emails.append(who.email)
+    queued = review(studio, project=title)
+    assert len(queued.added) == 1
+    ((review_task_id, _),) = list(studio.iter_task_data(queued.review_project.id))
+
+    creds = credentials(ls_home)
+    shots = Shots(ARTIFACTS / "review")
+    with chromium_page() as page:
+        try:
+            login(page, creds["url"], creds["email"], creds["password"])
+            open_task(page, creds["url"], queued.review_project.id, review_task_id)
+            page.keyboard.press("Escape")  # the instructions
+            wait_region_count(page, 1)
+            shots.take(page, "starting-point")
+            assert region_list(page) == [("CLAIM", claim)]  # what both annotators agree on
+            for email in emails:
+                assert page.get_by_text(email, exact=True).is_visible()
+            page.get_by_text(emails[0], exact=True).click()
+            wait_region_count(page, 2)
+            assert sorted(region_list(page)) == [("CLAIM", claim), ("SOURCE", "army")]
+            shots.take(page, "first-annotator")
+        except BaseException:
+            shots.take(page, "review-failure")
+            raise

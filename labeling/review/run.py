@@ -4,9 +4,10 @@
     -> documents with at least `min_disagreement` differing spans/relations
     -> review project "P (review)" (created from the scheme when missing):
        one task per document, data = the document + `review_of` (source project,
-       task, the annotations' signature), predictions = the agreed part
-       (model_version "agreed", first: the starting point) and each
-       annotator's version (model_version = the annotator's email)
+       task, the annotations' signature), predictions = each annotator's
+       version (model_version = the annotator's email) and the agreed part
+       (model_version "agreed", imported last: Label Studio starts the
+       reviewer's annotation from it)
     -> the reviewer corrects and submits: that annotation is the decision,
        read by `labeling pull --policy adjudicated`.
 
@@ -137,11 +138,11 @@ def _existing(studio: Studio, review_id: int, source_id: int) -> dict[int, dict[
 
 
 def review_task(doc: DocVersions, source_id: int) -> dict[str, Any]:
-    """One review task: the document, where it came from, the agreed part first, then each annotator's version."""
+    """One review task: the document, where it came from, each annotator's version, then the agreed part."""
+    predictions = [{"model_version": name, "score": 1.0, "result": to_results(s, r)} for name, (s, r) in sorted(doc.versions.items())]
+    # Label Studio starts the reviewer's annotation from the newest prediction: the agreed part goes last.
     spans, rels = doc.agreed()
-    predictions = [{"model_version": AGREED, "score": 1.0, "result": to_results(spans, rels)}]
-    for name, (s, r) in sorted(doc.versions.items()):
-        predictions.append({"model_version": name, "score": 1.0, "result": to_results(s, r)})
+    predictions.append({"model_version": AGREED, "score": 1.0, "result": to_results(spans, rels)})
     data = {k: v for k, v in doc.data.items() if k != REVIEW_KEY}
     data[REVIEW_KEY] = {
         "project_id": source_id,
