@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from ._common import console, out
+from ._common import ProjectId, ProjectTitle, Quiet, console, out
 
 
 def review_cli(
-    project: str | None = typer.Option(None, "--project", "-p", help="The annotated project (exact title)."),
-    project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
+    project: ProjectTitle = None,
+    project_id: ProjectId = None,
     review_project: str | None = typer.Option(None, "--review-project", help='Review project title (default: "PROJECT (review)"; created if missing).'),
     min_disagreement: int = typer.Option(1, "--min-disagreement", help="Review only documents with at least this many differing spans and relations."),
+    quiet: Quiet = False,
 ) -> None:
     """Put every document whose annotators disagree into a review project, each annotator's version as a prediction.
 
@@ -22,13 +23,15 @@ def review_cli(
 
     Example: labeling review --project "Conflict news"
     """
+    from contextlib import nullcontext
+
     from rich.markup import escape
 
     from ..review.run import review
     from ..studio.client import Studio
 
     studio = Studio.connect()
-    with console.status("Exporting the project and comparing annotators..."):
+    with nullcontext() if quiet else console.status("Exporting the project and comparing annotators..."):
         r = review(studio, project=project, project_id=project_id, review_project=review_project, min_disagreement=min_disagreement)
     rp = r.review_project
     made = "created" if r.created_project else "existing"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._common import out
+from ._common import ProjectId, ProjectTitle, out
 
 team_app = typer.Typer(help="Annotator accounts and overlap (several annotators per document).", no_args_is_help=True)
 
@@ -56,9 +56,9 @@ def list_cli() -> None:
 @team_app.command("overlap")
 def overlap_cli(
     annotators: int = typer.Argument(..., help="Different annotators per document (Label Studio's maximum_annotations)."),
-    project: str | None = typer.Option(None, "--project", "-p", help="Project title (exact match)."),
-    project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
-    share: int = typer.Option(100, "--overlap-share", help="Percentage of documents under overlap (overlap_cohort_percentage)."),
+    project: ProjectTitle = None,
+    project_id: ProjectId = None,
+    share: int = typer.Option(100, "--overlap-share", min=0, max=100, help="Percentage of documents under overlap (overlap_cohort_percentage)."),
 ) -> None:
     """Change how many annotators each document of an existing project goes to.
 
