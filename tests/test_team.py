@@ -161,6 +161,10 @@ def test_two_annotators_review_and_adjudicated_pull(studio: Studio, team, ls_env
     assert again.returncode == 0 and "0 added" in again.stdout and "1 document(s) changed after their review task was made" in again.stderr
     assert docs[0].id in again.stderr
 
+    # A threshold: "army" vs "the army" differs by 2 spans + 2 relations; doc 0 now also by its CLAIM (6).
+    big = _ok(["review", "--project", title, "--review-project", f"{title} big", "--min-disagreement", "5"], ls_env)
+    assert "3 disagree (2 by less than --min-disagreement); 1 added to created review project" in big
+
     exports = tmp_path / "exports"
     pulled = _ok(["pull", "--project", title, "--dataset", "team", "--policy", "adjudicated", "--exports-dir", str(exports), "--ratios", "1,0,0"], ls_env)
     assert "adjudicated 3, agreed 3, single 0" in pulled

@@ -36,8 +36,10 @@ def review_cli(
     rp = r.review_project
     made = "created" if r.created_project else "existing"
     out.print(
-        f"{r.multi_annotated} document(s) with 2+ annotations: {r.agreed} agreed, {r.multi_annotated - r.agreed} disagree; "
-        f"{len(r.added)} added to {made} review project {rp.title!r} (id {rp.id}), {r.already} already there, {r.decided} decided."
+        f"{r.multi_annotated} document(s) with 2+ annotations: {r.agreed} agreed, {r.multi_annotated - r.agreed} disagree"
+        + (f" ({r.below_threshold} by less than --min-disagreement)" if r.below_threshold else "")
+        + "; "
+        + f"{len(r.added)} added to {made} review project {rp.title!r} (id {rp.id}), {r.already} already there, {r.decided} decided."
     )
     if r.changed:
         shown = ", ".join(escape(d) for d in r.changed[:20])

@@ -45,7 +45,8 @@ class ReviewResult:
     review_project: Project
     created_project: bool
     multi_annotated: int  # documents with two or more annotations
-    agreed: int  # of those, with fewer differences than min_disagreement
+    agreed: int  # of those, where every annotator holds the same spans and relations
+    below_threshold: int  # disagreeing, but by fewer than min_disagreement spans/relations
     added: list[str] = field(default_factory=list)  # doc ids of new review tasks
     already: int = 0  # disagreements already in the review project
     decided: int = 0  # review tasks holding a decision
@@ -79,7 +80,8 @@ def review(
     created = target is None
     if target is None:
         target = create_from_scheme(studio, scheme, title)
-    result = ReviewResult(source, target, created, len(docs), len(docs) - len(disagreeing))
+    agreed = sum(1 for d in docs if d.disagreement() == 0)
+    result = ReviewResult(source, target, created, len(docs), agreed, len(docs) - len(disagreeing) - agreed)
     existing = _existing(studio, target.id, source.id)
     new = []
     for doc in disagreeing:

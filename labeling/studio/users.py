@@ -81,11 +81,15 @@ def add_member(studio: Studio, email: str, *, password_file: Path | None = None,
         if password_file.exists():
             raise LabelingError(f"{password_file} already exists.", "Pass it with --password-file, or move it away.")
         password = secrets.token_urlsafe(15)
+        write_private(password_file, password)  # before the account exists: a password is never lost
     else:
         password = read_password_file(password_file)
-    studio.sign_up(email, password)
-    if generated:
-        write_private(password_file, password)
+    try:
+        studio.sign_up(email, password)
+    except BaseException:
+        if generated:
+            password_file.unlink(missing_ok=True)  # no account, so no file either
+        raise
     user_id = next(m.id for m in studio.members() if m.email.lower() == email)
     return Added(email, user_id, password_file, generated)
 
