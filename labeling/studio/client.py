@@ -55,6 +55,12 @@ class Project:
 
 
 @dataclass
+class Member:
+    id: int
+    email: str
+
+
+@dataclass
 class TaskState:
     id: int
     data: dict
@@ -126,6 +132,15 @@ def _token_refused(body: Any) -> bool:
     """A 403 about the credentials themselves (DRF: 'Invalid token.', 'Authentication credentials were not provided.')."""
     detail = _detail(body).lower()
     return not detail or any(word in detail for word in ("token", "credential", "authenticat"))
+
+
+def _form_errors(page: str) -> str:
+    """The error messages of a re-rendered Django form page (never the page itself)."""
+    import html
+    import re
+
+    found = re.findall(r'class="[^"]*(?:error|field_errors)[^"]*"[^>]*>\s*(?:<[^>]+>\s*)*([^<]{3,200})', page)
+    return "; ".join(dict.fromkeys(html.unescape(f).strip() for f in found)) or "the sign-up form was not accepted"
 
 
 def _short(body: Any) -> str:
@@ -399,6 +414,69 @@ class Studio:
         """User id -> email, to name annotators (the export only carries ids)."""
         with _translate_errors(self.url):
             return {u.id: u.email or u.username or str(u.id) for u in self._sdk.users.list()}
+
+    # -- team: accounts, overlap, who annotated what (labeling team / labeling review) --------
+
+    def members(self) -> list[Member]:
+        """Every user of the organisation (id, email)."""
+        with _translate_errors(self.url):
+            return sorted((Member(u.id or 0, u.email or u.username or "") for u in self._sdk.users.list()), key=lambda m: m.id)
+
+    def sign_up(self, email: str, password: str) -> None:
+        """Create an account with a password through the organisation's invite link (the way Community supports it).
+
+        `POST /api/users/` sets no usable password; the invite sign-up form does.
+        """
+        with _translate_errors(self.url):
+            invite = self._sdk._client_wrapper.httpx_client.request("api/invite", method="GET")
+            invite.raise_for_status()
+            path = invite.json()["invite_url"]
+            with httpx.Client(base_url=self.url, timeout=60, follow_redirects=False) as web:
+                web.get(path)
+                form = {"email": email, "password": password, "allow_newsletters": "false", "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")}
+                r = web.post(path, data=form, headers={"Referer": f"{self.url}{path}"})
+        if r.status_code not in (301, 302, 303):
+            raise RequestRejected(f"Label Studio refused to create the account {email}: {_form_errors(r.text)}")
+
+    @staticmethod
+    def login_token(url: str, email: str, password: str) -> str:
+        """An annotator's own API token: log in through the form as they would, then ask for it."""
+        url = url.rstrip("/")
+        with _translate_errors(url), httpx.Client(base_url=url, timeout=60, follow_redirects=False) as web:
+            web.get("/user/login/")
+            form = {"email": email, "password": password, "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")}
+            r = web.post("/user/login/", data=form, headers={"Referer": f"{url}/user/login/"})
+            if r.status_code not in (301, 302, 303):
+                raise AuthFailed(f"Label Studio refused the login of {email}.", "Check the password file, or add the account again with --password-file.")
+            got = web.get("/api/current-user/token")
+            got.raise_for_status()
+            return str(got.json()["token"])
+
+    def set_overlap(self, project_id: int, annotators: int, share: int = 100) -> None:
+        """Each task is served until `annotators` people annotated it (for `share` % of tasks): Label Studio's
+        `maximum_annotations` / `overlap_cohort_percentage`, accepted by the project API in Community."""
+        self.update_project(project_id, maximum_annotations=annotators, overlap_cohort_percentage=share)
+
+    def overlap(self, project_id: int) -> tuple[int, int]:
+        """(maximum_annotations, overlap_cohort_percentage) of a project."""
+        with _translate_errors(self.url):
+            p = self._sdk.projects.get(id=project_id)
+        return int(p.maximum_annotations or 1), int(p.overlap_cohort_percentage if p.overlap_cohort_percentage is not None else 100)
+
+    def tasks_by_annotator(self, project_id: int) -> dict[int, int]:
+        """User id -> number of the project's tasks that user annotated (submitted or skipped)."""
+        counts: dict[int, int] = {}
+        with _translate_errors(self.url):
+            # `include` keeps the payload to two fields; Label Studio computes `annotators` only with fields=all.
+            for t in self._sdk.tasks.list(project=project_id, fields="all", include="id,annotators", page_size=1000):
+                for user_id in set(getattr(t, "annotators", None) or []):
+                    if isinstance(user_id, int):
+                        counts[user_id] = counts.get(user_id, 0) + 1
+        return counts
+
+    def projects(self) -> list[Project]:
+        with _translate_errors(self.url):
+            return sorted((self._project(p) for p in self._sdk.projects.list(page_size=100)), key=lambda p: p.id)
 
     # -- ML backends (labeling serve / labeling backend) -------------------------
 
