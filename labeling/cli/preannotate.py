@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import typer
 
+from ..errors import LabelingError
 from ._common import console, out
 
 
@@ -29,6 +30,7 @@ def preannotate_cli(
         None, "--dask", help="Run on Dask: local[:N] (a local cluster of N worker processes) or tcp://HOST:PORT (a running scheduler)."
     ),
     chunk_size: int = typer.Option(500, "--chunk-size", min=1, help="With --dask: documents per chunk (one Dask task each)."),
+    learn_from: str | None = typer.Option(None, "--learn-from", help="Also apply what annotators taught this Label Studio project (title or id)."),
 ) -> None:
     """Pre-annotate articles with spaCy and our rules; write Label Studio tasks.
 
@@ -44,9 +46,12 @@ def preannotate_cli(
     from ..ingest import Summary, read_documents
     from ..preannotate.run import build_pipeline, preannotate, write_tasks
 
+    if dask and learn_from:
+        raise LabelingError("--learn-from does not run on --dask yet", "Drop --dask, or pre-annotate on Dask and then `labeling push --refresh --learn-from`.")
     if dask:
         return _on_dask(inputs, output, dask=dask, chunk_size=chunk_size, model=model, batch_size=batch_size, silent=silent,
                         read=dict(text_field=text_field, id_field=id_field, skip_invalid=skip_invalid, max_chars=max_chars, split_long=split_long))  # fmt: skip
+    learn = _learn(learn_from, silent) if learn_from else None  # an unknown project fails before spaCy loads
     nlp = build_pipeline(model)
     summary = Summary()  # started after loading, so throughput is the stream's
     docs = read_documents(
@@ -59,11 +64,24 @@ def preannotate_cli(
         summary=summary,
     )
     stream = preannotate(docs, nlp=nlp, batch_size=batch_size, n_process=n_process, summary=summary)
+    if learn is not None:
+        stream = map(learn, stream)
     if silent:
         write_tasks(stream, output, summary=summary)
         return
     write_tasks(_with_progress(stream), output, summary=summary)
     _print_summary(summary, output)
+
+
+def _learn(project: str, silent: bool):
+    """The applier of a project's memory, rebuilt from Label Studio now; says what it holds."""
+    from ..learn.build import memory_of
+    from ..studio.client import Studio
+
+    memory, report = memory_of(Studio.connect(), project)
+    if not silent:
+        console.print(f"Memory: {report.describe()}; {len(memory.learned())} texts learned, {len(memory.forgotten())} forgotten", soft_wrap=True)
+    return memory.applier()
 
 
 def _on_dask(inputs: list[str], output: str, *, dask: str, chunk_size: int, model: str | None, batch_size: int, silent: bool, read: dict) -> None:
