@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..errors import LabelingError
 from ..studio.client import Studio
 from .build import BuildReport, rebuild, task_rows
 from .memory import Applier, Thresholds
@@ -47,6 +48,7 @@ class LiveMemories:
         self._lock = threading.RLock()
         self._queue: queue.Queue[tuple[str, int, Any]] = queue.Queue()
         self._follow = follow
+        self._pending = 0  # recorded events not yet fully handled (the one in hand included)
         self.reports: dict[int, BuildReport] = {}
         self.errors: dict[int, str] = {}
         threading.Thread(target=self._run, name="labeling-learn", daemon=True).start()
@@ -72,6 +74,8 @@ class LiveMemories:
             if project_id in self._rebuilt:
                 return
             self._rebuilt.add(project_id)
+        with self._lock:
+            self._pending += 1
         self._queue.put(("rebuild", project_id, None))
 
     def suffix(self, project_id: int | None) -> str:
@@ -106,10 +110,12 @@ class LiveMemories:
                 "built": pid in self.reports,
                 **({"error": self.errors[pid]} if pid in self.errors else {}),
             }
-        return {"state": "on", "pending": self._queue.qsize(), "projects": projects}
+        return {"state": "on", "pending": self._pending, "projects": projects}
 
     def record(self, action: str, project_id: int, body: dict[str, Any]) -> None:
         """Only note the event: the work runs in the worker thread."""
+        with self._lock:
+            self._pending += 1
         self._queue.put((action, project_id, body))
 
     def wait_idle(self, timeout: float = 60) -> bool:
@@ -126,20 +132,29 @@ class LiveMemories:
             if action == "mark":
                 body.set()
                 continue
-            before = self.suffix(project_id)
             try:
-                self._handle(action, project_id, body)
-                self.errors.pop(project_id, None)
-            except Exception as exc:  # a failure is logged and shown on /health; the worker keeps going
-                log.exception("learning from %s on project %s failed", action, project_id)
-                self.errors[project_id] = f"{action}: {exc}"
-                continue
-            after = self.suffix(project_id)
-            if after != before and self._follow is not None:
-                try:
-                    self._follow(project_id, before, after)
-                except Exception:
-                    log.exception("could not move project %s to its new model_version", project_id)
+                self._work(action, project_id, body)
+            finally:
+                with self._lock:
+                    self._pending -= 1
+
+    def _work(self, action: str, project_id: int, body: Any) -> None:
+        before = self.suffix(project_id)
+        try:
+            self._handle(action, project_id, body)
+            self.errors.pop(project_id, None)
+        except Exception as exc:  # a failure is logged and shown on /health; the worker keeps going
+            log.exception("learning from %s on project %s failed", action, project_id)
+            self.errors[project_id] = f"{action}: {exc}"
+            return
+        after = self.suffix(project_id)
+        if after != before and self._follow is not None:
+            try:
+                self._follow(project_id, before, after)
+            except LabelingError as exc:
+                log.warning("could not move project %s to its new model_version: %s", project_id, exc.message)
+            except Exception:
+                log.exception("could not move project %s to its new model_version", project_id)
 
     def _studio_now(self) -> Studio:
         if self._studio is None:

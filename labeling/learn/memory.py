@@ -131,6 +131,12 @@ class Memory:
         evidence = {kl: Evidence(labelled[kl], seen[kl[0]], rejected[kl]) for kl in labelled.keys() | rejected.keys()}
         return cls(evidence, n, thresholds or Thresholds())
 
+    @classmethod
+    def from_records(cls, records: list[dict[str, Any]], *, thresholds: Thresholds | None = None) -> Memory:
+        """Count a dataset version's records (labeling pull's JSONL): their spans are what annotators gave; no suggestion is known."""
+        rows = [AnnotationRow(n, n, r["text"], tuple((s["start"], s["end"], s["label"]) for s in r["spans"]), ()) for n, r in enumerate(records)]
+        return cls.from_rows(rows, thresholds=thresholds)
+
     # -- what the evidence decides ------------------------------------------------
 
     def learned(self) -> dict[tuple[str, str], Evidence]:

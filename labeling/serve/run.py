@@ -51,7 +51,15 @@ def build_backend(
     memories: LiveMemories | None = None
 
     def follow_memory(project_id: int, old_suffix: str, new_suffix: str) -> None:
-        _tell_studio(project_id, holder.model_version + old_suffix, holder.model_version + new_suffix)
+        from ..studio.client import Studio
+        from .connect import follow_new_version
+
+        old, new = holder.model_version + old_suffix, holder.model_version + new_suffix
+        studio = Studio.connect()
+        if not any(b.title == old for b in studio.ml_backends(project_id)):
+            log.info("project %s has no backend registered as %s: its model_version is left as it is", project_id, old)
+            return
+        follow_new_version(studio, project_id, old, new)
 
     def follow_model(project_id: int, old_version: str, new_version: str) -> None:
         suffix = memories.suffix(project_id) if memories else ""
