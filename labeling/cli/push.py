@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from ._common import out, progress_bar
+from ..ingest import DEFAULT_MAX_CHARS
+from ..preannotate.run import DEFAULT_BATCH_SIZE
+from ..studio.limits import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_COUNT
+from ._common import ProjectId, Quiet, out, progress_bar, reject_flag_values
+
+MB = 1024 * 1024
 
 
 def push_cli(
@@ -12,18 +17,18 @@ def push_cli(
         None, help="Raw documents (.txt, .jsonl, .csv, directories) or a tasks.jsonl from `labeling preannotate`; paths or fsspec URLs."
     ),
     project: str | None = typer.Option(None, "--project", "-p", help="Project title (exact match); created from the scheme if missing."),
-    project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
+    project_id: ProjectId = None,
     model: str | None = typer.Option(None, "--model", "-m", help="spaCy pipeline or a `labeling train` directory for raw documents (default: the scheme's)."),
-    batch_size: int = typer.Option(64, help="spaCy batch size for raw documents."),
-    n_process: int = typer.Option(1, help="spaCy processes for raw documents."),
+    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="spaCy batch size for raw documents."),
+    n_process: int = typer.Option(1, "--n-process", min=1, help="spaCy processes for raw documents."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Skip bad input records (listed in the summary) instead of stopping."),
-    max_chars: int = typer.Option(100_000, help="Longest document accepted."),
+    max_chars: int = typer.Option(DEFAULT_MAX_CHARS, "--max-chars", min=1, help="Longest document accepted."),
     split_long: bool = typer.Option(False, "--split-long", help="Split longer documents at paragraph boundaries."),
-    text_field: str = typer.Option("text", help="Text field/column in .jsonl/.csv input, or the data key holding the text in a tasks file."),
-    id_field: str = typer.Option("id", help="Id field/column in .jsonl/.csv input."),
-    batch_count: int = typer.Option(500, help="Tasks per import request."),
-    batch_mb: float = typer.Option(8.0, help="Largest import request body, in MB."),
-    silent: bool = typer.Option(False, "--silent", "-q", help="No progress bar."),
+    text_field: str = typer.Option("text", "--text-field", help="Text field/column in .jsonl/.csv input, or the data key holding the text in a tasks file."),
+    id_field: str = typer.Option("id", "--id-field", help="Id field/column in .jsonl/.csv input."),
+    batch_count: int = typer.Option(DEFAULT_BATCH_COUNT, "--batch-count", min=1, help="Tasks per import request."),
+    batch_mb: float = typer.Option(DEFAULT_BATCH_BYTES / MB, "--batch-mb", min=0.01, help="Largest import request body, in MB."),
+    quiet: Quiet = False,
     learn_from: str | None = typer.Option(None, "--learn-from", help="Also apply what annotators taught this project (title or id) to the suggestions."),
     refresh: bool = typer.Option(False, "--refresh", help="Add the newest suggestions to the project's tasks that hold no annotation yet (no INPUTS)."),
 ) -> None:
@@ -39,6 +44,7 @@ def push_cli(
 
     if refresh or not inputs:
         return _refresh(inputs, project, project_id, model=model, learn_from=learn_from, refresh=refresh)
+    reject_flag_values(inputs)
     options = PushOptions(
         model=model,
         batch_size=batch_size,
@@ -49,7 +55,7 @@ def push_cli(
         text_field=text_field,
         id_field=id_field,
         batch_count=batch_count,
-        batch_bytes=int(batch_mb * 1024 * 1024),
+        batch_bytes=int(batch_mb * MB),
     )
     studio = Studio.connect()
     if learn_from:
@@ -61,7 +67,7 @@ def push_cli(
         for change in r.config_changes:
             out.print(f"Updated the project's labeling config: {change}")
 
-    with progress_bar("Pushing", total=None, silent=silent) as advance:
+    with progress_bar("Pushing", total=None, silent=quiet) as advance:
         r = push_inputs(inputs, studio, title=project, project_id=project_id, options=options, on_start=started, on_progress=advance)
 
     summary, ingest_summary = r.push, r.ingest

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ._common import console, out
+from ..pull.policy import POLICIES
+from ._common import EXPORTS_DIR, ExportsDir, ProjectId, Quiet, console, out
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -18,15 +19,16 @@ if TYPE_CHECKING:
 def report_cli(
     ref: str | None = typer.Argument(None, metavar="NAME[@vN]", help="Dataset version (NAME alone: the latest)."),
     project: str | None = typer.Option(None, "--project", "-p", help="Report on a project instead: pulled into a temporary directory."),
-    project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
-    policy: str = typer.Option("latest", "--policy", help="With --project: which annotation counts per task (as in `labeling pull`)."),
-    exports_dir: Path = typer.Option(Path("exports"), "--exports-dir", help="Where datasets live."),
+    project_id: ProjectId = None,
+    policy: str = typer.Option(POLICIES[0], "--policy", help="With --project: which annotation counts per task (as in `labeling pull`)."),
+    exports_dir: ExportsDir = EXPORTS_DIR,
     out_dir: Path | None = typer.Option(
         None, "--out", help="Directory for quality.json and report.html (default: the version folder; with --project: the current directory)."
     ),
     html: Path | None = typer.Option(None, "--html", help="Write the HTML report here instead."),
     as_json: bool = typer.Option(False, "--json", help="Print the quality dict (quality.json's content) as JSON instead of tables."),
     html_only: bool = typer.Option(False, "--html-only", help="Rebuild report.html from the version's saved quality.json, without recomputing."),
+    quiet: Quiet = False,
 ) -> None:
     """How much annotators changed the suggestions, whether they agree, and progress.
 
@@ -51,10 +53,12 @@ def report_cli(
     if ref is not None:
         result = report_version(exports_dir, ref, out_dir=out_dir, html=html)
     else:
+        from contextlib import nullcontext
+
         from ..studio.client import Studio
 
         studio = Studio.connect()
-        with console.status("Pulling the project into a temporary directory..."):
+        with nullcontext() if quiet else console.status("Pulling the project into a temporary directory..."):
             result = report_project(studio, project=project, project_id=project_id, policy=policy, out_dir=out_dir or Path("."), html=html)
     if as_json:
         import json
