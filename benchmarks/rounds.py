@@ -116,10 +116,23 @@ def batch_round(studio: Studio, project_id: int, batch: list[dict], rules_nlp, w
     submit(studio, project_id, batch, by_doc, learned[0].model_version)
     store.close()
     return {
-        "rules": score(rules, batch), "memory": score(learned, batch), "variants": variants, "version": learned[0].model_version,
+        "rules": score(rules, batch), "memory": score(learned, batch), "variants": variants, "version": learned[0].model_version, "changes": changes(rules, learned, batch),
         "annotations": report.annotations, "learned": len(memories[next(iter(VARIANTS))].learned()),
         "t_pre": t_pre, "t_apply": t_apply, "t_build": t_build,
     }  # fmt: skip
+
+
+def changes(rules: list[Annotated], learned: list[Annotated], batch: list[dict]) -> dict[str, list[str]]:
+    """What the memory changed, against the gold: spans it added or removed, right or wrong (exact match)."""
+    out: dict[str, list[str]] = {"added, right": [], "added, wrong": [], "removed, right": [], "removed, wrong": []}
+    for a, b, rec in zip(rules, learned, batch):
+        gold = {(s["start"], s["end"], s["label"]) for s in rec["spans"]}
+        before, after = {s.key(): s.text for s in a.spans}, {s.key(): s.text for s in b.spans}
+        for k in after.keys() - before.keys():
+            out["added, right" if k in gold else "added, wrong"].append(f"{k[2]} {after[k]!r}")
+        for k in before.keys() - after.keys():
+            out["removed, wrong" if k in gold else "removed, right"].append(f"{k[2]} {before[k]!r}")
+    return out
 
 
 def live_round(studio: Studio, project_id: int, batch: list[dict], rules_nlp, url: str, token: str) -> dict:
@@ -162,6 +175,9 @@ def print_round(r: int, res: dict, n: int) -> None:
     print(
         f"         edits/doc {edits(res['rules']) / n:.2f} -> {edits(res['memory']) / n:.2f}   (rules: {res['rules'].edit_totals()}; memory: {res['memory'].edit_totals()})"
     )
+    for kind, items in res.get("changes", {}).items():
+        if items:
+            print(f"         {kind} ({len(items)}): {', '.join(sorted(set(items))[:12])}")
     if "t_pre" in res:
         print(
             f"         memory of {res['annotations']} annotations, {res['learned']} learned; built in {res['t_build']:.2f} s; "

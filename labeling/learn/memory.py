@@ -200,15 +200,16 @@ class Applier:
 
 
 def _merge(rules: list[Span], taught: list[Span]) -> list[Span]:
-    """Taught spans win over the rules' overlapping spans of their label (annotators set that boundary); never over another label's name."""
+    """Taught spans join the rules' where they overlap nothing of the ACTOR/WEAPON labels, or replace a shorter
+    overlapping span of their own label ("Russian" -> "Russian forces"); a longer rules span of the same label
+    stays ("Hamas fighters" keeps its group noun). A rules span annotators cut or removed is forgotten before this."""
     kept_taught: list[Span] = []
     for t in sorted(taught, key=lambda s: (s.start - s.end, s.start)):
         if any(t.start < o.end and o.start < t.end for o in kept_taught):
             continue
-        if any(t.start < r.end and r.start < t.end and r.label != t.label and r.label in LABELS for r in rules):
+        clashes = [r for r in rules if t.start < r.end and r.start < t.end and r.label in LABELS]
+        if any(r.label != t.label or r.end - r.start >= t.end - t.start for r in clashes):
             continue
         kept_taught.append(t)
     out = [r for r in rules if not any(r.label == t.label and r.start < t.end and t.start < r.end for t in kept_taught)]
-    have = {s.key() for s in out}
-    out += [t for t in kept_taught if t.key() not in have]
-    return sorted(out, key=lambda s: (s.start, s.end, s.label))
+    return sorted(out + kept_taught, key=lambda s: (s.start, s.end, s.label))
