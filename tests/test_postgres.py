@@ -36,6 +36,10 @@ def test_pg_two_simultaneous_pushes_make_one_project(studio, ls_env, tasks_file)
     test_concurrent_push.test_simultaneous_pushes_into_a_new_title_make_one_project_with_one_task_per_document(studio, ls_env, tasks_file, 2)
 
 
+def test_pg_two_pushes_with_small_batches_into_an_existing_project_converge(studio, ls_env, tmp_path):
+    test_concurrent_push.race_into_existing_project(studio, ls_env, tmp_path)
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Cluster]:
     c = start_cluster()  # fails loudly when PostgreSQL is not installed: make test installs it
