@@ -32,6 +32,9 @@ annotation started from, `spans`/`relations` = the final annotation):
   median lead time, documents and span labels per split).
 - trend: the summary of every version up to this one, read from its
   quality.json when that has the same FORMAT, else computed.
+- undefined figures: a precision, recall or F1 whose denominator is zero
+  (nothing suggested, nothing final: a version without relations) is null in
+  quality.json and `-` in the tables, never a perfect 1.000 (`defined`).
 """
 
 from __future__ import annotations
@@ -54,6 +57,31 @@ from .metrics import EDIT_KINDS, MODES, PRF, Scores, agreement, classify_edits, 
 FORMAT = 1
 QUALITY_FILE = "quality.json"
 HTML_FILE = "report.html"
+
+
+def defined(p: PRF) -> dict[str, float | None]:
+    """Precision, recall and F1, each None when its denominator is zero: nothing to score is no score, not 1.0."""
+    return {
+        "precision": p.precision if p.tp + p.fp else None,
+        "recall": p.recall if p.tp + p.fn else None,
+        "f1": p.f1 if p.tp + p.fp + p.fn else None,
+    }
+
+
+def scores_dict(s: Scores) -> dict[str, Any]:
+    """Scores.to_dict's shape (per mode: labels, micro, relations), with undefined figures as None."""
+
+    def cell(p: PRF) -> dict[str, Any]:
+        return {"tp": p.tp, "fp": p.fp, "fn": p.fn, **defined(p)}
+
+    return {
+        mode: {
+            "labels": {k: cell(v) for k, v in sorted(s.per_label(mode).items())},
+            "micro": cell(s.micro(mode)),
+            "relations": cell(s.relations(mode)),
+        }
+        for mode in MODES
+    }
 
 
 @dataclass
@@ -96,7 +124,7 @@ class SuggestionQuality:
             "suggested_spans": self.suggested_spans,
             "final_spans": self.final_spans,
             "unchanged_share": self.unchanged_share,
-            "scores": self.scores.to_dict(),
+            "scores": scores_dict(self.scores),
             "edits": {"total": self.edit_totals(), "labels": self.edits},
         }
 
@@ -118,7 +146,7 @@ class Agreement:
 
 def _f1s(s: Scores, labels: bool = True) -> dict[str, Any]:
     def cell(p: PRF) -> dict[str, Any]:
-        return {"f1": p.f1, "matched": p.tp, "unmatched": p.fp + p.fn}
+        return {"f1": defined(p)["f1"], "matched": p.tp, "unmatched": p.fp + p.fn}
 
     out: dict[str, Any] = {}
     for mode in MODES:
@@ -152,10 +180,10 @@ class Quality:
             "created_at": self.created_at,
             "model_versions": sorted(self.by_model_version),
             "documents": self.suggestions.documents,
-            "f1_exact": s.micro("exact").f1,
-            "f1_overlap": s.micro("overlap").f1,
-            "relation_f1_exact": s.relation_exact.f1,
-            "relation_f1_overlap": s.relation_overlap.f1,
+            "f1_exact": defined(s.micro("exact"))["f1"],
+            "f1_overlap": defined(s.micro("overlap"))["f1"],
+            "relation_f1_exact": defined(s.relation_exact)["f1"],
+            "relation_f1_overlap": defined(s.relation_overlap)["f1"],
             "unchanged_share": self.suggestions.unchanged_share,
         }
 

@@ -25,7 +25,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from ..errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectGone, ProjectNotFound, RequestRejected
+from ..errors import AuthFailed, ConfigConflict, ConnectionFailed, DatabaseLocked, LabelingError, ProjectGone, ProjectNotFound, RequestRejected
 from .server import load_credentials
 
 NO_RETRY = {"max_retries": 0}  # imports must never be sent twice by the SDK: resume logic does that safely
@@ -91,6 +91,18 @@ def _translate_errors(url: str):
     except httpx.HTTPError as exc:
         raise ConnectionFailed(f"Network error talking to {public_url(url)}: {exc}", "Check the URL and re-run; the command is safe to repeat.") from None
     except ApiError as exc:
+        if exc.status_code == 403 and (blocked := _blocked_address(exc.body)):
+            raise RequestRejected(
+                f"Label Studio at {public_url(url)} refused the address (HTTP 403): {blocked}",
+                "Its SSRF protection blocks private and local addresses. Start that Label Studio with ML_BLOCK_LOCAL_IP=false "
+                "(ML backends) and SSRF_PROTECTION_ENABLED=false (webhooks), as `labeling server start` does, "
+                "or give an address it accepts (--url http://HOST:9090 with HOST a public name of this machine).",
+            ) from None
+        if exc.status_code == 403 and not _token_refused(exc.body):
+            raise LabelingError(
+                f"Label Studio at {public_url(url)} refused the request (HTTP 403): {_short(exc.body)}",
+                "The token was accepted; the account it belongs to may lack the permission (ask the server's admin).",
+            ) from None
         if exc.status_code in (401, 403):
             raise AuthFailed(
                 f"Label Studio at {public_url(url)} refused the API token (HTTP {exc.status_code}).",
@@ -98,7 +110,28 @@ def _translate_errors(url: str):
             ) from None
         if exc.status_code == 400:
             raise RequestRejected(f"Label Studio refused the request: {_short(exc.body)}") from None
+        if "database is locked" in _short(exc.body):
+            raise DatabaseLocked(
+                f"Label Studio at {public_url(url)} answered `database is locked`: its SQLite database serves one writer at a time, and another write held it.",
+                "Retry after the other push (or bulk action) ends; the command is safe to repeat. A team pushing at once needs Label Studio on PostgreSQL.",
+            ) from None
         raise LabelingError(f"Label Studio at {public_url(url)} answered HTTP {exc.status_code}: {_short(exc.body)}") from None
+
+
+def _detail(body: Any) -> str:
+    return str(body.get("detail", "")) if isinstance(body, dict) else str(body or "")
+
+
+def _blocked_address(body: Any) -> str | None:
+    """Label Studio's reason when its SSRF protection refused a URL (core/utils/io.py: 'URL resolves to a reserved network address')."""
+    detail = _detail(body)
+    return detail if "reserved network address" in detail else None
+
+
+def _token_refused(body: Any) -> bool:
+    """A 403 about the credentials themselves (DRF: 'Invalid token.', 'Authentication credentials were not provided.')."""
+    detail = _detail(body).lower()
+    return not detail or any(word in detail for word in ("token", "credential", "authenticat"))
 
 
 def _form_errors(page: str) -> str:
@@ -308,24 +341,27 @@ class Studio:
             ids = [p.id for p in self._sdk.predictions.list(task=task_id) if p.model_version == model_version]
         return max(ids) if ids else None
 
-    def delete_unannotated_tasks(self, project_id: int, task_ids: list[int]) -> None:
-        """Delete these tasks, but only those that hold no annotation at the moment of deletion.
+    def delete_unannotated_tasks(self, project_id: int, task_ids: list[int]) -> int:
+        """Delete these tasks, but only those that hold no annotation at the moment of deletion; returns how many it deleted.
 
         The filter travels with the delete action, so an annotation submitted after our
-        check still protects its task. Ids already deleted are ignored by Label Studio.
+        check still protects its task. Ids already deleted are ignored by Label Studio;
+        the count is Label Studio's own (`processed_items`): what this request removed.
         """
         if not task_ids:
-            return
+            return 0
         none = [
             {"filter": f"filter:tasks:{field}", "operator": "equal", "type": "Number", "value": 0} for field in ("total_annotations", "cancelled_annotations")
         ]
         with _translate_errors(self.url), _project_gone(project_id):
-            self._sdk.actions.create(
+            r = self._sdk.actions.with_raw_response.create(
                 id="delete_tasks",
                 project=project_id,
                 filters={"conjunction": "and", "items": none},
                 selected_items={"all": False, "included": task_ids},
+                request_options=NO_RETRY,  # a timed-out delete may still run: the caller re-reads instead
             )
+        return int(r.response.json().get("processed_items", 0))
 
     # -- exports ------------------------------------------------------------
 
@@ -371,6 +407,30 @@ class Studio:
     def sdk_for_tests(self) -> LabelStudio:
         """The raw SDK client, for test set-up that has no library use (creating users)."""
         return self._sdk
+
+    # -- the project memory (labeling/learn/) --
+
+    def iter_annotated_tasks(self, project_id: int, *, page_size: int = 100, task_id: int | None = None) -> Iterator[dict[str, Any]]:
+        """Tasks holding an annotation (submitted or cancelled), with their data, annotations and predictions, a page at a time (or the one `task_id`).
+
+        A Data Manager list, not GET /api/tasks/ID: opening a task asks the ML backend for predictions.
+        """
+        items: list[dict[str, Any]] = [
+            {"filter": f"filter:tasks:{counter}", "operator": "greater", "type": "Number", "value": 0}
+            for counter in ("total_annotations", "cancelled_annotations")
+        ]
+        if task_id is not None:
+            items = [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": task_id}]
+        query = json.dumps({"filters": {"conjunction": "or", "items": items}})
+        with _translate_errors(self.url), _project_gone(project_id):
+            pager: Any = self._sdk.tasks.list(project=project_id, fields="all", page_size=page_size, query=query)
+            for t in pager:
+                yield {
+                    "id": t.id,
+                    "data": t.data or {},
+                    "annotations": [a if isinstance(a, dict) else a.dict() for a in (t.annotations or [])],
+                    "predictions": [p if isinstance(p, dict) else p.dict() for p in (t.predictions or [])],
+                }
 
     # -- pull --
 
