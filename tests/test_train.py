@@ -216,3 +216,18 @@ def test_a_learned_gain_resting_on_one_dev_document_does_not_replace_the_rules()
     assert 0.6 < once < MIN_WIN_SHARE  # wins only where the one document is drawn: 1 - (2/3)^3 = 0.70
     assert win_share(rules, better_once, "ACTOR") == once  # seeded: the same dev split gives the same choice
     assert win_share(rules, rules, "ACTOR") == 0.0  # a tie is not a win
+
+
+def test_spacy_style_config_overrides_reach_the_training_config(work):
+    """`--training.max_epochs 1 --components.spancat.threshold 0.4` as `spacy train` takes them: saved in the
+    model's spancat config and provenance, and a different override gives a different model_version."""
+    out = work / "models" / "overridden"
+    r = run_cli(["train", "sample@v1", "--training.max_epochs", "1", "--components.spancat.threshold", "0.4", "-o", str(out), "--silent"], cwd=work)
+    assert r.returncode == 0, r.stderr
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["labeling"]["overrides"] == {"training.max_epochs": 1, "components.spancat.threshold": 0.4}
+    assert json.loads((out / "spancat" / "cfg").read_text())["threshold"] == 0.4
+    other = work / "models" / "overridden-2"
+    r = run_cli(["train", "sample@v1", "--training.max_epochs", "1", "--components.spancat.threshold", "0.5", "-o", str(other), "--silent"], cwd=work)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((other / "meta.json").read_text())["conflict_model_version"] != meta["conflict_model_version"]

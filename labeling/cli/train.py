@@ -14,6 +14,7 @@ LABELS = (*SPAN_LABELS, "relations")  # the table rows
 
 
 def train_cli(
+    ctx: typer.Context,
     ref: str = typer.Argument(..., metavar="NAME[@vN]", help="Dataset version to train on (default: the latest)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Model directory (default: models/NAME-vNNNN)."),
     exports_dir: ExportsDir = EXPORTS_DIR,
@@ -30,17 +31,23 @@ def train_cli(
     components or both make the suggestions); the frozen test split is read
     once, for eval.json. Use the result with `labeling preannotate --model DIR`.
 
-    Example: labeling train conflict@v3
+    Any other `--section.key value` is a spaCy config override of configs/train.cfg,
+    as `spacy train` takes them.
+
+    Example: labeling train conflict@v3 --training.max_epochs 10 --components.spancat.threshold 0.4
     """
+    from spacy.cli._util import parse_config_overrides
+
+    overrides = parse_config_overrides(list(ctx.args))
     from ..train.run import curve as train_curve
     from ..train.run import train
 
     on_progress = None if quiet else _progress
     if curve:
-        points = train_curve(ref, exports_dir=exports_dir, seed=seed, max_epochs=max_epochs, on_progress=on_progress)
+        points = train_curve(ref, exports_dir=exports_dir, seed=seed, max_epochs=max_epochs, on_progress=on_progress, overrides=overrides)
         _print_curve(points)
         return
-    result = train(ref, exports_dir=exports_dir, output=output, force=force, seed=seed, max_epochs=max_epochs, on_progress=on_progress)
+    result = train(ref, exports_dir=exports_dir, output=output, force=force, seed=seed, max_epochs=max_epochs, on_progress=on_progress, overrides=overrides)
     s = result.scores
     out.print(f"Trained {result.model_version} in {result.seconds:.0f} s on {s['dataset']} (documents: {_counts(s['documents'])}).")
     out.print(f"Per label, suggestions from: {', '.join(f'{k} {v}' for k, v in s['policy'].items())} (chosen on dev).")
@@ -84,4 +91,4 @@ def _print_curve(points: list[dict[str, Any]]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("train")(train_cli)
+    app.command("train", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(train_cli)
