@@ -454,7 +454,7 @@ def test_version_2(reports):
     assert q["summary"] == {**POINT_V2, "created_at": q["created_at"]}
     v1_created = load(out["v0001"][0])["created_at"]
     assert q["trend"] == [{**POINT_V1, "created_at": v1_created}, q["summary"]]
-    assert set(q) == {"format", "dataset", "version", "created_at", "project", "documents", "suggestions", "agreement", "progress", "summary", "trend"}
+    assert set(q) == {"format", "dataset", "version", "created_at", "project", "documents", "suggestions", "agreement", "team", "progress", "summary", "trend"}
     # The terminal tables.
     text = " ".join(r.stdout.split())
     assert "Suggestions vs final, quality@v0002, all model versions: 3 of 4 documents; 64.3% of final spans unchanged" in text

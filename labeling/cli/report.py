@@ -121,6 +121,8 @@ def _tables(q: Quality) -> list[Table]:
         ag.add_row("relations", _f1(a.scores.relation_exact), _f1(a.scores.relation_overlap))
         tables.append(ag)
 
+    tables += _team_tables(q)
+
     t = q.progress.get("tasks", {})
     pr = _table(
         f"Progress: {t.get('total')} tasks, {t.get('annotated')} annotated, {t.get('skipped')} skipped, {t.get('unannotated')} not annotated",
@@ -141,6 +143,35 @@ def _tables(q: Quality) -> list[Table]:
         lc.add_row(split, str(q.progress.get("documents", {}).get(split, "-")), *(str(counts.get(k, 0)) for k in labels))
     tables.append(lc)
     return tables
+
+
+def _team_tables(q: Quality) -> list[Table]:
+    """Krippendorff's alpha per label, F1 per annotator pair, and each annotator against adjudicated gold."""
+    team = q.team
+    if not team.documents and not team.gold_documents:
+        return []
+    tables = []
+    al = _table(f"Chance-corrected agreement: Krippendorff's alpha (characters, nominal), {team.documents} document(s)", "Label", "Alpha")
+    for label, value in team.alphas().items():
+        al.add_row(label, "-" if value is None else f"{value:.3f}")
+    al.add_row("relations", "- (pairwise F1 below)")
+    tables.append(al)
+    pt = _table("Pairwise F1 per annotator pair", "Annotators", "Spans exact", "Spans overlap", "Relations exact", "Relations overlap")
+    for (a, b), s in sorted(team.pairs.items()):
+        pt.add_row(f"{a} | {b}", *_f1_cells(s))
+    tables.append(pt)
+    if team.vs_gold:
+        labels = sorted({k for s in team.vs_gold.values() for k in s.span_exact})
+        title = f"Each annotator vs adjudicated gold (F1), {team.gold_documents} document(s); per label: exact"
+        gt = _table(title, "Annotator", "Spans exact", "Spans overlap", "Relations exact", "Relations overlap", *labels)
+        for name, s in sorted(team.vs_gold.items()):
+            gt.add_row(name, *_f1_cells(s), *(f"{s.span_exact[k].f1:.3f}" if k in s.span_exact else "-" for k in labels))
+        tables.append(gt)
+    return tables
+
+
+def _f1_cells(s) -> list[str]:
+    return [f"{s.micro('exact').f1:.3f}", f"{s.micro('overlap').f1:.3f}", f"{s.relation_exact.f1:.3f}", f"{s.relation_overlap.f1:.3f}"]
 
 
 def _prf(p) -> list[str]:

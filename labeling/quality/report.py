@@ -51,6 +51,7 @@ from ..datasets.splits import SPLITS
 from ..datasets.store import iter_records, read_manifest, resolve, versions
 from ..errors import DatasetError
 from ..records import Relation, Span
+from .agreement import TeamAgreement
 from .metrics import EDIT_KINDS, MODES, PRF, Scores, agreement, classify_edits, score
 
 FORMAT = 1
@@ -169,6 +170,7 @@ class Quality:
     agreement: Agreement
     progress: dict[str, Any]
     trend: list[dict[str, Any]] = field(default_factory=list)
+    team: TeamAgreement = field(default_factory=TeamAgreement)  # alpha, F1 per pair and vs adjudicated gold (agreement.py)
 
     def summary(self) -> dict[str, Any]:
         """One point of the trend across versions."""
@@ -195,6 +197,7 @@ class Quality:
             "documents": self.documents,
             "suggestions": {"all": self.suggestions.to_dict(), "model_versions": {k: v.to_dict() for k, v in sorted(self.by_model_version.items())}},
             "agreement": self.agreement.to_dict(),
+            "team": self.team.to_dict(),
             "progress": self.progress,
             "summary": self.summary(),
             "trend": self.trend,
@@ -214,7 +217,7 @@ def quality(version_dir: Path, *, trend: bool = True) -> Quality:
     version_dir = Path(version_dir)
     manifest = read_manifest(version_dir)
     documents = dict.fromkeys(("total", "with_suggestion", "without_suggestion", "unknown_model_version"), 0)
-    overall, agree = SuggestionQuality(), Agreement()
+    overall, agree, team = SuggestionQuality(), Agreement(), TeamAgreement()
     by_mv: dict[str, SuggestionQuality] = {}
     for split in SPLITS:
         for rec in iter_records(version_dir, split):
@@ -232,6 +235,8 @@ def quality(version_dir: Path, *, trend: bool = True) -> Quality:
                 by_mv.setdefault(sug["model_version"], SuggestionQuality()).add(suggested, final)
             if len(rec.get("annotations") or []) >= 2:
                 _add_agreement(agree, rec["annotations"])
+                gold = final if (rec.get("meta") or {}).get("rule") == "adjudicated" else None
+                team.add(len(rec["text"]), _by_annotator(rec["annotations"]), gold)
     counts = manifest["counts"]
     progress = {
         **manifest.get("progress", {}),
@@ -249,19 +254,24 @@ def quality(version_dir: Path, *, trend: bool = True) -> Quality:
         agree,
         progress,
     )
+    q.team = team
     if trend:
         q.trend = trend_of(version_dir, q)
     return q
 
 
-def _add_agreement(agree: Agreement, annotations: list[dict[str, Any]]) -> None:
+def _by_annotator(annotations: list[dict[str, Any]]) -> dict[str, tuple[list[Span], list[Relation]]]:
     by_annotator: dict[str, tuple[list[Span], list[Relation]]] = {}
     for a in annotations:
         name = str(a.get("annotator"))
         if name in by_annotator:  # the same person twice: keep both, apart
             name = f"{name} #{a.get('annotation_id')}"
         by_annotator[name] = (_spans(a["spans"]), _relations(a["relations"]))
-    pairs = agreement(by_annotator)
+    return by_annotator
+
+
+def _add_agreement(agree: Agreement, annotations: list[dict[str, Any]]) -> None:
+    pairs = agreement(_by_annotator(annotations))
     agree.tasks += 1
     agree.pairs += len(pairs)
     for pair, s in pairs.items():
