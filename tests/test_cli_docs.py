@@ -50,6 +50,14 @@ def test_command_has_a_readme_entry(name, cmd):
     assert re.search(rf"^#+ .*`labeling {re.escape(name)}", readme, re.M), f"README has no section heading for `labeling {name}`"
 
 
+def test_every_command_group_has_an_example_in_its_help():
+    groups = {name.split()[0] for name, _ in COMMANDS if " " in name}
+    root = typer.main.get_command(app)
+    for group in sorted(groups):
+        text = root.commands[group].help or ""
+        assert re.search(rf"Example:\s+labeling {group}\b", text), f"`labeling {group} --help` has no example"
+
+
 def test_help_runs_without_loading_heavy_libraries():
     r = run_cli(["--help"])
     assert r.returncode == 0 and "push" in r.stdout
