@@ -13,7 +13,7 @@ from ._common import EXPORTS_DIR, ExportsDir, ProjectId, Quiet, console, out, pl
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from ..quality.report import Quality
+    from ..quality.summary import Quality
 
 
 def report_cli(
@@ -175,7 +175,7 @@ def _f1_cells(s) -> list[str]:
 
 
 def _prf(p) -> list[str]:
-    from ..quality.report import defined
+    from ..quality.summary import defined
 
     return [_fig(v) for v in defined(p).values()]
 
