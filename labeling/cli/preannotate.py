@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import typer
 
+from ..errors import LabelingError
 from ..ingest import DEFAULT_MAX_CHARS
 from ..preannotate.on_dask import DEFAULT_CHUNK_SIZE
 from ..preannotate.run import DEFAULT_BATCH_SIZE
@@ -32,6 +33,7 @@ def preannotate_cli(
         None, "--dask", help="Run on Dask: local[:N] (a local cluster of N worker processes) or tcp://HOST:PORT (a running scheduler)."
     ),
     chunk_size: int = typer.Option(DEFAULT_CHUNK_SIZE, "--chunk-size", min=1, help="With --dask: documents per chunk (one Dask task each)."),
+    learn_from: str | None = typer.Option(None, "--learn-from", help="Also apply what annotators taught this Label Studio project (title or id)."),
 ) -> None:
     """Pre-annotate articles with spaCy and our rules; write Label Studio tasks.
 
@@ -48,9 +50,12 @@ def preannotate_cli(
     from ..preannotate.run import build_pipeline, preannotate, write_tasks
 
     reject_flag_values(inputs)
+    if dask and learn_from:
+        raise LabelingError("--learn-from does not run on --dask yet", "Drop --dask, or pre-annotate on Dask and then `labeling push --refresh --learn-from`.")
     if dask:
         return _on_dask(inputs, output, dask=dask, chunk_size=chunk_size, model=model, batch_size=batch_size, quiet=quiet,
                         read=dict(text_field=text_field, id_field=id_field, skip_invalid=skip_invalid, max_chars=max_chars, split_long=split_long))  # fmt: skip
+    learn = _learn(learn_from) if learn_from else None  # an unknown project fails before spaCy loads
     nlp = build_pipeline(model)
     summary = Summary()  # started after loading, so throughput is the stream's
     docs = read_documents(
@@ -63,8 +68,20 @@ def preannotate_cli(
         summary=summary,
     )
     stream = preannotate(docs, nlp=nlp, batch_size=batch_size, n_process=n_process, summary=summary)
+    if learn is not None:
+        stream = map(learn, stream)
     write_tasks(stream if quiet else _with_progress(stream), output, summary=summary)
     _print_summary(summary, output)
+
+
+def _learn(project: str):
+    """The applier of a project's memory, rebuilt from Label Studio now; says what it holds."""
+    from ..learn.build import memory_of
+    from ..studio.client import Studio
+
+    memory, report = memory_of(Studio.connect(), project)
+    console.print(f"Memory: {report.describe()}; {len(memory.learned())} texts learned, {len(memory.forgotten())} forgotten", soft_wrap=True)
+    return memory.applier()
 
 
 def _on_dask(inputs: list[str], output: str, *, dask: str, chunk_size: int, model: str | None, batch_size: int, quiet: bool, read: dict) -> None:

@@ -14,7 +14,7 @@ MB = 1024 * 1024
 
 def push_cli(
     inputs: list[str] = typer.Argument(
-        ..., help="Raw documents (.txt, .jsonl, .csv, directories) or a tasks.jsonl from `labeling preannotate`; paths or fsspec URLs."
+        None, help="Raw documents (.txt, .jsonl, .csv, directories) or a tasks.jsonl from `labeling preannotate`; paths or fsspec URLs."
     ),
     project: str | None = typer.Option(None, "--project", "-p", help="Project title (exact match); created from the scheme if missing."),
     project_id: ProjectId = None,
@@ -31,10 +31,13 @@ def push_cli(
     quiet: Quiet = False,
     overlap: int | None = typer.Option(None, "--overlap", min=1, help="Different annotators per document (Label Studio's maximum_annotations)."),
     overlap_share: int = typer.Option(100, "--overlap-share", min=0, max=100, help="With --overlap: percentage of documents under overlap."),
+    learn_from: str | None = typer.Option(None, "--learn-from", help="Also apply what annotators taught this project (title or id) to the suggestions."),
+    refresh: bool = typer.Option(False, "--refresh", help="Add the newest suggestions to the project's tasks that hold no annotation yet (no INPUTS)."),
 ) -> None:
     """Push articles with pre-annotations into Label Studio. Safe to re-run: only missing tasks and missing predictions are sent.
 
     Example: labeling push data/sample/articles --project "Conflict news"
+             labeling push --refresh --project "Conflict news" --learn-from "Conflict news"
     """
     from ..scheme import default_scheme
     from ..studio.client import Studio
@@ -45,6 +48,8 @@ def push_cli(
     if overlap is not None:
         check_overlap(overlap, overlap_share)
 
+    if refresh or not inputs:
+        return _refresh(inputs, project, project_id, model=model, learn_from=learn_from, refresh=refresh)
     reject_flag_values(inputs)
     options = PushOptions(
         model=model,
@@ -59,6 +64,8 @@ def push_cli(
         batch_bytes=int(batch_mb * MB),
     )
     studio = Studio.connect()
+    if learn_from:
+        options.learn = _learner(studio, learn_from)
 
     def started(r) -> None:
         if r.created:
@@ -91,6 +98,32 @@ def push_cli(
         raise needs_review_error(r.reconciled)
     if summary.failed:
         raise typer.Exit(1)
+
+
+def _learner(studio, project: str):
+    from ..learn.build import memory_of
+
+    memory, report = memory_of(studio, project)
+    out.print(f"Memory: {report.describe()}; {len(memory.learned())} texts learned, {len(memory.forgotten())} forgotten")
+    return memory.applier()
+
+
+def _refresh(inputs: list[str] | None, project: str | None, project_id: int | None, *, model: str | None, learn_from: str | None, refresh: bool) -> None:
+    from ..errors import LabelingError
+    from ..learn.build import find
+    from ..learn.refresh import refresh as refresh_tasks
+    from ..preannotate.run import build_pipeline
+    from ..studio.client import Studio
+
+    if not refresh or inputs:
+        raise LabelingError("Give INPUTS to push, or --refresh without INPUTS.", "labeling push --refresh --project TITLE [--learn-from TITLE]")
+    studio = Studio.connect()
+    target = find(studio, project_id if project_id is not None else (project or ""))
+    learn = _learner(studio, learn_from) if learn_from else None
+    r = refresh_tasks(studio, target, nlp=build_pipeline(model), learn=learn)
+    out.print(f"Project {target.title!r} (id {target.id}): {r.unannotated} tasks without annotations, {r.added} new suggestions, {r.already} already current")
+    if r.model_version:
+        out.print(f"model_version: {r.model_version}")
 
 
 def register(app: typer.Typer) -> None:

@@ -28,12 +28,17 @@ def serve_cli(
     exports_dir: ExportsDir = EXPORTS_DIR,  # training pulls dataset versions here
     models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Where trained models are written."),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
+    learn_dir: Path = typer.Option(Path("learned"), "--learn-dir", help="Where each served project's memory of its annotations is kept (survives restarts)."),
+    no_learn: bool = typer.Option(False, "--no-learn", help="Do not learn from annotations between trainings: suggestions are the model's alone."),
 ) -> None:
     """Run the pre-annotator as a Label Studio ML backend (/health, /setup, /predict, /webhook).
 
     Predictions and model_version are exactly those of `labeling preannotate`.
     Start Training in Label Studio (or --train-every N annotations) pulls the
     project and trains in the background; on success the backend switches model.
+    Between trainings it learns from every submitted annotation (webhooks): what
+    annotators marked is suggested wherever the same text recurs, what they
+    removed is no longer suggested; model_version gains +learned-NNNN-HASH.
     Basic auth: set LABELING_SERVE_USER and LABELING_SERVE_PASSWORD in the environment.
 
     Example: labeling serve --port 9090 --train-every 50
@@ -52,6 +57,7 @@ def serve_cli(
         dataset=dataset,
         exports_dir=exports_dir,
         models_dir=models_dir,
+        learn_dir=None if no_learn else learn_dir,
     )
 
 

@@ -7,7 +7,8 @@ so loading a trained model needs nothing from the training code):
     -> conflict_annotator (the rules; regions in doc._.conflict)
     -> conflict_reset_ents (clears doc.ents, so the trained NER predicts on its own)
     -> conflict_ner (ACTOR, WEAPON), span_finder + spancat (CLAIM, SOURCE),
-       learned_ruler (names annotators confirmed, doc.spans["learned_names"])
+       learned_ruler (names annotators confirmed, doc.spans["learned_names"]: the project
+       memory of labeling/learn/memory.py, counted over the training split and frozen)
     -> conflict_merge (per label: the rules' regions, the learned ones, or both)
 
 `conflict_merge` rewrites doc._.conflict in the rules' format, so pre-annotation

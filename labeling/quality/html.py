@@ -217,7 +217,7 @@ def _agreement_part(d: dict[str, Any]) -> str:
         )
     else:
         body = _none("No task has two or more annotations.")
-    return _section("agreement", body)
+    return _section("agreement", body + _team(d.get("team") or {}))
 
 
 def _progress_part(d: dict[str, Any]) -> str:
@@ -270,6 +270,21 @@ def _trend_part(d: dict[str, Any]) -> str:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _team(team: dict[str, Any]) -> str:
+    """Krippendorff's alpha per label and each annotator against adjudicated gold (quality/agreement.py)."""
+    if not team.get("documents") and not team.get("gold_documents"):
+        return ""
+    out = f"<p>Chance-corrected: Krippendorff's alpha per label (characters as units, nominal), {team['documents']} document(s).</p>"
+    out += table(["label", "alpha"], [[k, v] for k, v in team["alpha"].items()])
+    if team.get("vs_gold"):
+        out += f"<p>Each annotator against the adjudicated gold, {team['gold_documents']} document(s) (F1).</p>"
+        out += table(
+            ["annotator", "span F1 exact", "overlap", "relation F1 exact", "overlap"],
+            [[n, v["exact"]["spans"], v["overlap"]["spans"], v["exact"]["relations"], v["overlap"]["relations"]] for n, v in team["vs_gold"].items()],
+        )
+    return out
 
 
 def _pct(x: float | None) -> str:

@@ -408,6 +408,30 @@ class Studio:
         """The raw SDK client, for test set-up that has no library use (creating users)."""
         return self._sdk
 
+    # -- the project memory (labeling/learn/) --
+
+    def iter_annotated_tasks(self, project_id: int, *, page_size: int = 100, task_id: int | None = None) -> Iterator[dict[str, Any]]:
+        """Tasks holding an annotation (submitted or cancelled), with their data, annotations and predictions, a page at a time (or the one `task_id`).
+
+        A Data Manager list, not GET /api/tasks/ID: opening a task asks the ML backend for predictions.
+        """
+        items: list[dict[str, Any]] = [
+            {"filter": f"filter:tasks:{counter}", "operator": "greater", "type": "Number", "value": 0}
+            for counter in ("total_annotations", "cancelled_annotations")
+        ]
+        if task_id is not None:
+            items = [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": task_id}]
+        query = json.dumps({"filters": {"conjunction": "or", "items": items}})
+        with _translate_errors(self.url), _project_gone(project_id):
+            pager: Any = self._sdk.tasks.list(project=project_id, fields="all", page_size=page_size, query=query)
+            for t in pager:
+                yield {
+                    "id": t.id,
+                    "data": t.data or {},
+                    "annotations": [a if isinstance(a, dict) else a.dict() for a in (t.annotations or [])],
+                    "predictions": [p if isinstance(p, dict) else p.dict() for p in (t.predictions or [])],
+                }
+
     # -- pull --
 
     def user_emails(self) -> dict[int, str]:

@@ -28,7 +28,6 @@ import re
 import shutil
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,19 +213,12 @@ def check_sizes(data: _Version) -> None:
 
 def confirmed_names(records: list[dict[str, Any]], *, min_count: int = 2, min_share: float = 0.5) -> list[dict[str, Any]]:
     """span_ruler patterns for names annotators marked as ACTOR/WEAPON at least `min_count` times in
-    `records`, and in at least `min_share` of the places the same words appear there."""
-    marked: Counter[tuple[str, str]] = Counter()
-    for rec in records:
-        for s in rec["spans"]:
-            if s["label"] in ENT_LABELS and s["text"].strip() == s["text"] and any(c.isalpha() for c in s["text"]):
-                marked[(s["text"], s["label"])] += 1
-    candidates = {k: n for k, n in marked.items() if n >= min_count}
-    patterns = []
-    for (text, label), n in sorted(candidates.items()):
-        seen = sum(len(re.findall(rf"(?<!\w){re.escape(text)}(?!\w)", rec["text"])) for rec in records)
-        if seen and n / seen >= min_share:
-            patterns.append({"label": label, "pattern": text})
-    return patterns
+    `records`, and in at least `min_share` of the places the same words appear there.
+
+    The project memory's counts and thresholds (labeling/learn/memory.py), frozen into the trained pipeline."""
+    from ..learn.memory import Memory, Thresholds
+
+    return Memory.from_records(records, thresholds=Thresholds(min_labelled=min_count, min_share=min_share)).patterns()
 
 
 # --- spaCy training -----------------------------------------------------------------
