@@ -93,16 +93,18 @@ def _acts(tok: Token, cues: Cues) -> bool:
         tok = tok.head
     if tok.dep_ in _AGENT_DEPS:
         return True
-    if tok.dep_ == "poss":  # "Russia's decision" acts; "Syria's north" is a place
-        return tok.head.lower_ not in cues.place_nouns
+    if tok.dep_ == "poss":  # "Russia's decision" acts; "Syria's north", "Colombia's Catatumbo" are places
+        return tok.head.lower_ not in cues.place_nouns and tok.head.ent_type_ not in ("GPE", "LOC")
     return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps)
 
 
 def _reports_only(ent: Span, cues: Cues) -> bool:
-    """An outlet by its context: "the daily X", "the broadcaster X", or an ORG told something ("told X")."""
+    """An outlet by its context: "the daily X", "the X monitor", or an ORG told something ("told X")."""
     doc = ent.doc
     if ent.start > 0 and doc[ent.start - 1].lower_ in cues.media_descriptors:
         return True
+    if ent.end < len(doc) and doc[ent.end].lower_ in cues.media_descriptors and ent.label_ == "ORG":
+        return True  # "the Frontera Viva monitor", "the Al-Hadath channel"
     root = ent.root
     return ent.label_ == "ORG" and root.dep_ in ("dobj", "dative") and root.head.lower_ in ("told", "tells", "tell", "telling")
 
@@ -139,11 +141,11 @@ def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
 
 
 def _is_place(tok: Token) -> bool:
-    if tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS:
-        return True
-    # "the Kyiv, Odesa and Poltava regions": names modifying a place noun, however the NER typed them.
+    # "fled to Cúcuta and Tibú", "the Kyiv, Odesa and Poltava regions": conjuncts share the role.
     while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
+    if tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS:
+        return True
     if tok.dep_ == "pobj" and tok.head.lower_ == "between" and tok.head.head.lower_ in _ROUTE_NOUNS:
         return True  # "the road between El Obeid and Kosti"
     return tok.dep_ in ("compound", "nmod") and tok.head.lower_ in _PLACE_HEADS

@@ -352,7 +352,10 @@ def _relayed_clause(relay: Token, host: Token) -> Attribution | None:
 
 
 def _source(tok: Token, cues: Cues, rule: str) -> Region | None:
-    if tok.lower_ in cues.media_descriptors:  # "the broadcaster Shabelle Voice reported": the outlet's name
+    if tok.lower_ in cues.media_descriptors:  # "the broadcaster Shabelle Voice", "the Frontera Viva monitor": the name
+        names = [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
+        if names:
+            return region(tok.doc, names[0].left_edge.i, names[-1].i + 1, "SOURCE", rule)  # not "SANA news"
         tok = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), tok)
     i, j = _np_range(tok, cues)
     if not any(t.is_alpha for t in tok.doc[i:j]):
@@ -373,6 +376,8 @@ def _np_range(tok: Token, cues: Cues) -> tuple[int, int]:
         i, j = tok.i, tok.i + 1
     for c in tok.lefts:
         # "Lebanon's National News Agency" -> the agency; "ministry's press service" keeps its owner.
+        if c.dep_ == "compound" and c.lower_ in cues.media_descriptors:
+            continue  # "state news agency SANA" -> SANA
         if c.dep_ in _NP_LEFT and not (c.dep_ == "poss" and (c.tag_ in PRONOUN_TAGS or (c.ent_type_ and not tok.is_lower))):
             i = min(i, c.left_edge.i)
     for c in tok.rights:
