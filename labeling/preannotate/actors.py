@@ -72,6 +72,8 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
         return None
     if label in cues.actor_always:
         start, end = name_extent(ent, cues)
+        if label == "PERSON" and _civilian(ent, cues):
+            return None
         if label == "PERSON":
             return region(doc, start, end, "ACTOR", "actor-person")
         return region(doc, start, end, "ACTOR", "actor-org")
@@ -96,6 +98,20 @@ def _acts(tok: Token, cues: Cues) -> bool:
     if tok.dep_ == "poss":  # "Russia's decision" acts; "Syria's north", "Colombia's Catatumbo" are places
         return tok.head.lower_ not in cues.place_nouns and tok.head.ent_type_ not in ("GPE", "LOC")
     return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps)
+
+
+def _civilian(ent: Span, cues: Cues) -> bool:
+    """ "Olena Marchuk, a teacher," / "Xêlil Şêxo, a local journalist,": a witness, not a participant."""
+    doc = ent.doc
+    k = ent.end
+    if k + 2 >= len(doc) or doc[k].text != "," or doc[k + 1].lower_ not in ("a", "an"):
+        return False
+    for t in doc[k + 2 : k + 5]:
+        if t.lower_ in cues.civilian_roles:
+            return True
+        if t.pos_ not in ("ADJ", "NOUN"):
+            return False
+    return False
 
 
 def _reports_only(ent: Span, cues: Cues) -> bool:
