@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .ingest import Summary
 from .paths import sample_dir
-from .studio.client import Studio
-from .studio.push import PushSummary
-from .studio.push_inputs import push_inputs
-from .studio.server import Status, start
+
+if TYPE_CHECKING:
+    from .ingest import Summary
+    from .studio.push import PushSummary
+    from .studio.server import Status
 
 DEMO_PROJECT = "Conflict news (demo)"
 
@@ -40,6 +41,11 @@ def run_demo(
     on_wait: Callable[[float], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
+    # Imported here, not at the top: `labeling demo --help` reads DEMO_PROJECT without loading the Label Studio SDK.
+    from .studio.client import Studio
+    from .studio.push_inputs import push_inputs
+    from .studio.server import start
+
     status, started = start(home, port=port, on_wait=on_wait)
     studio = Studio.connect(home=home)
     r = push_inputs([articles or sample_dir() / "articles"], studio, title=title, on_progress=on_progress)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from ._common import out
+from ._common import ProjectId, ProjectTitle, out
 
 backend_app = typer.Typer(help="Connect a running `labeling serve` backend to a Label Studio project.", no_args_is_help=True)
-
-ProjectOpt = typer.Option(None, "--project", "-p", help="Project title (exact match).")
-ProjectIdOpt = typer.Option(None, "--project-id", help="Project id, instead of the title.")
 
 
 @backend_app.command("connect")
 def connect_cli(
-    project: str | None = ProjectOpt,
-    project_id: int | None = ProjectIdOpt,
+    project: ProjectTitle = None,
+    project_id: ProjectId = None,
     url: str = typer.Option("http://127.0.0.1:9090", "--url", help="The backend's address as Label Studio reaches it."),
 ) -> None:
     """Connect the backend to a project and turn on suggestions when a task opens. Safe to repeat: a second run changes nothing.
@@ -37,7 +34,7 @@ def connect_cli(
 
 
 @backend_app.command("status")
-def status_cli(project: str | None = ProjectOpt, project_id: int | None = ProjectIdOpt) -> None:
+def status_cli(project: ProjectTitle = None, project_id: ProjectId = None) -> None:
     """Show the project's ML backends, their health, model_version and training state. Exit code 1 when none answers.
 
     Example: labeling backend status --project "Conflict news"

@@ -6,15 +6,13 @@ from pathlib import Path
 
 import typer
 
-from ._common import console, out
+from ._common import EXPORTS_DIR, ExportsDir, console, out
 
 datasets_app = typer.Typer(help="Look at and check the dataset versions that `labeling pull` wrote.", no_args_is_help=True)
 
-ExportsOpt = typer.Option(Path("exports"), "--exports-dir", help="Where datasets live.")
-
 
 @datasets_app.command("list")
-def list_cli(exports_dir: Path = ExportsOpt) -> None:
+def list_cli(exports_dir: ExportsDir = EXPORTS_DIR) -> None:
     """List datasets and their versions.
 
     Example: labeling datasets list
@@ -32,7 +30,7 @@ def list_cli(exports_dir: Path = ExportsOpt) -> None:
 
 
 @datasets_app.command("show")
-def show_cli(ref: str = typer.Argument(..., metavar="NAME[@vN]"), exports_dir: Path = ExportsOpt) -> None:
+def show_cli(ref: str = typer.Argument(..., metavar="NAME[@vN]"), exports_dir: ExportsDir = EXPORTS_DIR) -> None:
     """Show a version's manifest: origin, policy, counts per split and label.
 
     Example: labeling datasets show conflict@v2
@@ -60,7 +58,7 @@ def show_cli(ref: str = typer.Argument(..., metavar="NAME[@vN]"), exports_dir: P
 
 
 @datasets_app.command("diff")
-def diff_cli(a: str = typer.Argument(..., metavar="NAME@vA"), b: str = typer.Argument(..., metavar="NAME@vB"), exports_dir: Path = ExportsOpt) -> None:
+def diff_cli(a: str = typer.Argument(..., metavar="NAME@vA"), b: str = typer.Argument(..., metavar="NAME@vB"), exports_dir: ExportsDir = EXPORTS_DIR) -> None:
     """Documents added, removed and changed between two versions, with per-label span counts.
 
     Example: labeling datasets diff conflict@v1 conflict@v2
@@ -75,7 +73,7 @@ def diff_cli(a: str = typer.Argument(..., metavar="NAME@vA"), b: str = typer.Arg
 
 
 @datasets_app.command("verify")
-def verify_cli(ref: str = typer.Argument(..., metavar="NAME[@vN]"), exports_dir: Path = ExportsOpt) -> None:
+def verify_cli(ref: str = typer.Argument(..., metavar="NAME[@vN]"), exports_dir: ExportsDir = EXPORTS_DIR) -> None:
     """Recompute sha256 and line counts of a version's files; exit code 1 on any mismatch.
 
     NAME alone checks every version of the dataset. Example: labeling datasets verify conflict@v1
@@ -100,7 +98,7 @@ def verify_cli(ref: str = typer.Argument(..., metavar="NAME[@vN]"), exports_dir:
 def export_spacy_cli(
     ref: str = typer.Argument(..., metavar="NAME[@vN]"),
     output: Path = typer.Option(..., "--output", "-o", help="Directory for train.spacy, dev.spacy, test.spacy."),
-    exports_dir: Path = ExportsOpt,
+    exports_dir: ExportsDir = EXPORTS_DIR,
 ) -> None:
     """Write a dataset version as spaCy DocBin files for `spacy train`.
 

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import typer
 
-from ._common import console, out
+from ..demo import DEMO_PROJECT
+from ._common import Quiet, out, plural, starting_spinner
 
 
 def demo_cli(
     port: int | None = typer.Option(None, "--port", "-p", help="Port for the local Label Studio (default 8080)."),
-    project: str = typer.Option("Conflict news (demo)", "--project", help="Project title."),
-    articles: Path | None = typer.Option(None, help="Directory of .txt articles (default: the bundled sample corpus)."),
+    project: str = typer.Option(DEMO_PROJECT, "--project", help="Project title."),
+    articles: Path | None = typer.Option(None, "--articles", help="Directory of .txt articles (default: the bundled sample corpus)."),
+    quiet: Quiet = False,
 ) -> None:
     """Start the local Label Studio, pre-annotate the sample corpus and push it into a project. Safe to re-run.
 
@@ -21,18 +23,18 @@ def demo_cli(
     from ..demo import run_demo
     from ..studio.server import credentials_path, load_credentials
 
-    with console.status("Starting Label Studio (the first start runs database migrations, about 40 s)...") as spinner:
-        waited = lambda s: spinner.update(f"Waiting for Label Studio to answer... {s:.0f}s")  # noqa: E731
-        r = run_demo(port=port, title=project, articles=articles, on_wait=waited)
+    with starting_spinner(quiet) as on_wait:
+        r = run_demo(port=port, title=project, articles=articles, on_wait=on_wait)
     creds = load_credentials()
     assert creds is not None, "run_demo started the server, which wrote them"
     s = r.push
     out.print(f"Label Studio {r.server.version} at {r.server.url} ({'started' if r.server_started else 'already running'}).")
     out.print(
-        f"Project {r.project_title!r} (id {r.project_id}): {r.ingest.documents} articles pre-annotated; "
-        f"created {s.created}, already present {s.present}, predictions added {s.predictions_added}, skipped {len(s.skipped)}."
+        f"Project {r.project_title!r} (id {r.project_id}): {plural(r.ingest.documents, 'article')} pre-annotated; "
+        f"{plural(s.created, 'task')} created, {s.present} already present, {plural(s.predictions_added, 'prediction')} added, {len(s.skipped)} skipped."
     )
-    out.print(f"Suggestions: {dict(sorted(r.ingest.spans.items()))} from model_version {s.model_versions[-1] if s.model_versions else '-'}")
+    spans = ", ".join(f"{count} {label}" for label, count in sorted(r.ingest.spans.items())) or "none"
+    out.print(f"Suggestions: {spans} (model_version {s.model_versions[-1] if s.model_versions else '-'}).")
     out.print("")
     out.print(f"Log in at {r.server.url} as {creds.email}; the password is in {credentials_path()} (`labeling server login` shows it).")
     out.print("Next steps:")

@@ -6,7 +6,11 @@ from collections.abc import Iterable, Iterator
 
 import typer
 
-from ._common import console, out
+from ..errors import LabelingError
+from ..ingest import DEFAULT_MAX_CHARS
+from ..preannotate.on_dask import DEFAULT_CHUNK_SIZE
+from ..preannotate.run import DEFAULT_BATCH_SIZE
+from ._common import Quiet, console, out, reject_flag_values
 
 
 def preannotate_cli(
@@ -17,18 +21,19 @@ def preannotate_cli(
     model: str | None = typer.Option(
         None, "--model", "-m", help="Installed spaCy pipeline or a directory made by `labeling train`; default: the scheme's tokenizer pipeline."
     ),
-    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Documents per nlp.pipe batch."),
+    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Documents per nlp.pipe batch."),
     n_process: int = typer.Option(1, "--n-process", min=1, help="Worker processes for spaCy."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Skip bad records (listed in the summary) instead of stopping."),
-    max_chars: int = typer.Option(100_000, "--max-chars", min=1, help="Longest document accepted, in characters."),
+    max_chars: int = typer.Option(DEFAULT_MAX_CHARS, "--max-chars", min=1, help="Longest document accepted, in characters."),
     split_long: bool = typer.Option(False, "--split-long", help="Split longer documents at paragraph breaks instead of failing."),
     text_field: str = typer.Option("text", "--text-field", help="JSONL field / CSV column holding the text."),
     id_field: str = typer.Option("id", "--id-field", help="JSONL field / CSV column holding the document id."),
-    silent: bool = typer.Option(False, "--silent", help="No progress bar and no summary."),
+    quiet: Quiet = False,
     dask: str | None = typer.Option(
         None, "--dask", help="Run on Dask: local[:N] (a local cluster of N worker processes) or tcp://HOST:PORT (a running scheduler)."
     ),
-    chunk_size: int = typer.Option(500, "--chunk-size", min=1, help="With --dask: documents per chunk (one Dask task each)."),
+    chunk_size: int = typer.Option(DEFAULT_CHUNK_SIZE, "--chunk-size", min=1, help="With --dask: documents per chunk (one Dask task each)."),
+    learn_from: str | None = typer.Option(None, "--learn-from", help="Also apply what annotators taught this Label Studio project (title or id)."),
 ) -> None:
     """Pre-annotate articles with spaCy and our rules; write Label Studio tasks.
 
@@ -44,9 +49,13 @@ def preannotate_cli(
     from ..ingest import Summary, read_documents
     from ..preannotate.run import build_pipeline, preannotate, write_tasks
 
+    reject_flag_values(inputs)
+    if dask and learn_from:
+        raise LabelingError("--learn-from does not run on --dask yet", "Drop --dask, or pre-annotate on Dask and then `labeling push --refresh --learn-from`.")
     if dask:
-        return _on_dask(inputs, output, dask=dask, chunk_size=chunk_size, model=model, batch_size=batch_size, silent=silent,
+        return _on_dask(inputs, output, dask=dask, chunk_size=chunk_size, model=model, batch_size=batch_size, quiet=quiet,
                         read=dict(text_field=text_field, id_field=id_field, skip_invalid=skip_invalid, max_chars=max_chars, split_long=split_long))  # fmt: skip
+    learn = _learn(learn_from) if learn_from else None  # an unknown project fails before spaCy loads
     nlp = build_pipeline(model)
     summary = Summary()  # started after loading, so throughput is the stream's
     docs = read_documents(
@@ -59,14 +68,23 @@ def preannotate_cli(
         summary=summary,
     )
     stream = preannotate(docs, nlp=nlp, batch_size=batch_size, n_process=n_process, summary=summary)
-    if silent:
-        write_tasks(stream, output, summary=summary)
-        return
-    write_tasks(_with_progress(stream), output, summary=summary)
+    if learn is not None:
+        stream = map(learn, stream)
+    write_tasks(stream if quiet else _with_progress(stream), output, summary=summary)
     _print_summary(summary, output)
 
 
-def _on_dask(inputs: list[str], output: str, *, dask: str, chunk_size: int, model: str | None, batch_size: int, silent: bool, read: dict) -> None:
+def _learn(project: str):
+    """The applier of a project's memory, rebuilt from Label Studio now; says what it holds."""
+    from ..learn.build import memory_of
+    from ..studio.client import Studio
+
+    memory, report = memory_of(Studio.connect(), project)
+    console.print(f"Memory: {report.describe()}; {len(memory.learned())} texts learned, {len(memory.forgotten())} forgotten", soft_wrap=True)
+    return memory.applier()
+
+
+def _on_dask(inputs: list[str], output: str, *, dask: str, chunk_size: int, model: str | None, batch_size: int, quiet: bool, read: dict) -> None:
     from ..ingest import Summary, read_documents
     from ..preannotate.on_dask import write_tasks_on_dask
     from ._common import progress_bar
@@ -75,22 +93,21 @@ def _on_dask(inputs: list[str], output: str, *, dask: str, chunk_size: int, mode
     docs = read_documents(inputs, summary=summary, **read)
 
     def started(dashboard: str | None) -> None:
-        if not silent:
+        if not quiet:
             console.print(f"Dask: {dask}, chunks of up to {chunk_size} documents" + (f"; dashboard {dashboard}" if dashboard else ""))
 
     def finished(chunks: int, reused: int) -> None:
-        if not silent:
+        if not quiet:
             console.print(f"Dask: {chunks} chunk(s), {chunks - reused} computed, {reused} kept from an earlier run")
 
-    with progress_bar("Documents", silent=silent) as advance:
+    with progress_bar("Documents", silent=quiet) as advance:
         written = write_tasks_on_dask(
             docs, output, address=dask, model=model, chunk_size=chunk_size, batch_size=batch_size, on_start=started, on_chunk=advance, on_finish=finished
         )
-    if not silent:
-        out.print(f"Wrote {written} tasks to {output}")
-        out.print(f"  documents read: {summary.read}, written: {written}, duplicates: {summary.duplicates}, split: {summary.split}")
-        for location, reason in summary.skipped:
-            out.print(f"    skipped {location}: {reason}", soft_wrap=True)
+    out.print(f"Wrote {written} tasks to {output}")
+    out.print(f"  documents read: {summary.read}, written: {written}, duplicates: {summary.duplicates}, split: {summary.split}")
+    for location, reason in summary.skipped:
+        out.print(f"    skipped {location}: {reason}", soft_wrap=True)
 
 
 def _with_progress(stream: Iterable) -> Iterator:

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
-from ._common import console, out
+from ..pull.policy import FALLBACKS, POLICIES
+from ._common import EXPORTS_DIR, ExportsDir, ProjectId, ProjectTitle, Quiet, console, out
+
+DEFAULT_RATIOS = "0.8,0.1,0.1"
 
 SHOW_ISSUES = 20
 
 
 def pull_cli(
     dataset: str = typer.Option(..., "--dataset", "-d", help="Dataset name: versions go to EXPORTS_DIR/NAME/vNNNN/."),
-    project: str | None = typer.Option(None, "--project", "-p", help="Project title (exact match)."),
-    project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
-    policy: str = typer.Option("latest", "--policy", help="Which annotation counts per task: latest, ground-truth or majority."),
-    exports_dir: Path = typer.Option(Path("exports"), "--exports-dir", help="Where datasets live."),
-    ratios: str = typer.Option("0.8,0.1,0.1", "--ratios", help="train,dev,test ratios for new documents."),
+    project: ProjectTitle = None,
+    project_id: ProjectId = None,
+    policy: str = typer.Option(POLICIES[0], "--policy", help=f"Which annotation counts per task: {', '.join(POLICIES)}."),
+    fallback: str = typer.Option(FALLBACKS[0], "--fallback", help=f"With --policy adjudicated: for disagreements nobody reviewed, {' or '.join(FALLBACKS)}."),
+    review_project: str | None = typer.Option(None, "--review-project", help='With --policy adjudicated: the review project (default "PROJECT (review)").'),
+    exports_dir: ExportsDir = EXPORTS_DIR,
+    ratios: str = typer.Option(DEFAULT_RATIOS, "--ratios", help="train,dev,test ratios for new documents."),
     unfreeze_test: bool = typer.Option(False, "--unfreeze-test", help="Let new documents enter test and missing ones leave it."),
-    silent: bool = typer.Option(False, "--silent", "-q", help="No progress display."),
+    quiet: Quiet = False,
 ) -> None:
     """Export a project's annotations and write them as a new immutable dataset version.
 
@@ -37,7 +40,7 @@ def pull_cli(
 
     parsed = parse_ratios(ratios)
     studio = Studio.connect()
-    status = nullcontext() if silent else console.status("Exporting from Label Studio...")
+    status = nullcontext() if quiet else console.status("Exporting from Label Studio...")
     with status as spinner:
         on_task = None if spinner is None else (lambda n: spinner.update(f"Reading the export: {n} tasks...") if n % 100 == 0 else None)
         result = pull(
@@ -50,6 +53,8 @@ def pull_cli(
             ratios=parsed,
             unfreeze_test=unfreeze_test,
             on_task=on_task,
+            fallback=fallback,
+            review_project=review_project,
         )
     t = result.tasks
     out.print(
@@ -77,6 +82,8 @@ def pull_cli(
         out.print(f"No change since {dataset}@{result.same_as} ({counts}); no new version written.")
         return
     out.print(f"Wrote {result.path} ({counts}).")
+    if rules := result.rules:
+        out.print("Documents by rule: " + ", ".join(f"{k} {v}" for k, v in rules.items()))
     out.print(f"Check it: labeling datasets show {dataset}@{result.version}")
 
 

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ._common import console, out
+from ..pull.policy import POLICIES
+from ._common import EXPORTS_DIR, ExportsDir, ProjectId, Quiet, console, out
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -18,15 +19,16 @@ if TYPE_CHECKING:
 def report_cli(
     ref: str | None = typer.Argument(None, metavar="NAME[@vN]", help="Dataset version (NAME alone: the latest)."),
     project: str | None = typer.Option(None, "--project", "-p", help="Report on a project instead: pulled into a temporary directory."),
-    project_id: int | None = typer.Option(None, "--project-id", help="Project id, instead of the title."),
-    policy: str = typer.Option("latest", "--policy", help="With --project: which annotation counts per task (as in `labeling pull`)."),
-    exports_dir: Path = typer.Option(Path("exports"), "--exports-dir", help="Where datasets live."),
+    project_id: ProjectId = None,
+    policy: str = typer.Option(POLICIES[0], "--policy", help="With --project: which annotation counts per task (as in `labeling pull`)."),
+    exports_dir: ExportsDir = EXPORTS_DIR,
     out_dir: Path | None = typer.Option(
         None, "--out", help="Directory for quality.json and report.html (default: the version folder; with --project: the current directory)."
     ),
     html: Path | None = typer.Option(None, "--html", help="Write the HTML report here instead."),
     as_json: bool = typer.Option(False, "--json", help="Print the quality dict (quality.json's content) as JSON instead of tables."),
     html_only: bool = typer.Option(False, "--html-only", help="Rebuild report.html from the version's saved quality.json, without recomputing."),
+    quiet: Quiet = False,
 ) -> None:
     """How much annotators changed the suggestions, whether they agree, and progress.
 
@@ -51,10 +53,12 @@ def report_cli(
     if ref is not None:
         result = report_version(exports_dir, ref, out_dir=out_dir, html=html)
     else:
+        from contextlib import nullcontext
+
         from ..studio.client import Studio
 
         studio = Studio.connect()
-        with console.status("Pulling the project into a temporary directory..."):
+        with nullcontext() if quiet else console.status("Pulling the project into a temporary directory..."):
             result = report_project(studio, project=project, project_id=project_id, policy=policy, out_dir=out_dir or Path("."), html=html)
     if as_json:
         import json
@@ -86,11 +90,13 @@ def _tables(q: Quality) -> list[Table]:
     d, s = q.documents, q.suggestions
     share = "-" if s.unchanged_share is None else f"{100 * s.unchanged_share:.1f}%"
     tables = []
-    # One table per model_version, labels as rows: eight columns fit in 80.
-    for mv, sq in [("all model versions", s), *q.by_model_version.items()]:
+    # One table per model_version, labels as rows: eight columns fit in 80. With one model_version,
+    # "all model versions" is that one: its tables are printed once, under its name.
+    blocks = [("all model versions", s), *q.by_model_version.items()] if len(q.by_model_version) != 1 else list(q.by_model_version.items())
+    for i, (mv, sq) in enumerate(blocks):
         sc = sq.scores
         title = f"Suggestions vs final, {where}, {mv}"
-        if mv == "all model versions":
+        if i == 0:
             title += f": {d['with_suggestion']} of {d['total']} documents; {share} of final spans unchanged"
         t = _table(title, "Label", "Exact P", "R", "F1", "Overlap P", "R", "F1", "Final")
         for label, exact in sc.span_exact.items():
@@ -110,10 +116,12 @@ def _tables(q: Quality) -> list[Table]:
     if a.tasks:
         ag = _table(f"Agreement: {a.tasks} task(s) with 2+ annotations, {a.pairs} pair(s) (F1)", "Label", "Exact F1", "Overlap F1")
         for label, exact in a.scores.span_exact.items():
-            ag.add_row(label, f"{exact.f1:.3f}", f"{a.scores.span_overlap[label].f1:.3f}")
-        ag.add_row("all spans", f"{a.scores.micro('exact').f1:.3f}", f"{a.scores.micro('overlap').f1:.3f}", style="bold")
-        ag.add_row("relations", f"{a.scores.relation_exact.f1:.3f}", f"{a.scores.relation_overlap.f1:.3f}")
+            ag.add_row(label, _f1(exact), _f1(a.scores.span_overlap[label]))
+        ag.add_row("all spans", _f1(a.scores.micro("exact")), _f1(a.scores.micro("overlap")), style="bold")
+        ag.add_row("relations", _f1(a.scores.relation_exact), _f1(a.scores.relation_overlap))
         tables.append(ag)
+
+    tables += _team_tables(q)
 
     t = q.progress.get("tasks", {})
     pr = _table(
@@ -137,8 +145,47 @@ def _tables(q: Quality) -> list[Table]:
     return tables
 
 
+def _team_tables(q: Quality) -> list[Table]:
+    """Krippendorff's alpha per label, F1 per annotator pair, and each annotator against adjudicated gold."""
+    team = q.team
+    if not team.documents and not team.gold_documents:
+        return []
+    tables = []
+    al = _table(f"Chance-corrected agreement: Krippendorff's alpha (characters, nominal), {team.documents} document(s)", "Label", "Alpha")
+    for label, value in team.alphas().items():
+        al.add_row(label, "-" if value is None else f"{value:.3f}")
+    al.add_row("relations", "- (pairwise F1 below)")
+    tables.append(al)
+    pt = _table("Pairwise F1 per annotator pair", "Annotators", "Spans exact", "Spans overlap", "Relations exact", "Relations overlap")
+    for (a, b), s in sorted(team.pairs.items()):
+        pt.add_row(f"{a} | {b}", *_f1_cells(s))
+    tables.append(pt)
+    if team.vs_gold:
+        labels = sorted({k for s in team.vs_gold.values() for k in s.span_exact})
+        title = f"Each annotator vs adjudicated gold (F1), {team.gold_documents} document(s); per label: exact"
+        gt = _table(title, "Annotator", "Spans exact", "Spans overlap", "Relations exact", "Relations overlap", *labels)
+        for name, s in sorted(team.vs_gold.items()):
+            gt.add_row(name, *_f1_cells(s), *(f"{s.span_exact[k].f1:.3f}" if k in s.span_exact else "-" for k in labels))
+        tables.append(gt)
+    return tables
+
+
+def _f1_cells(s) -> list[str]:
+    return [f"{s.micro('exact').f1:.3f}", f"{s.micro('overlap').f1:.3f}", f"{s.relation_exact.f1:.3f}", f"{s.relation_overlap.f1:.3f}"]
+
+
 def _prf(p) -> list[str]:
-    return [f"{p.precision:.3f}", f"{p.recall:.3f}", f"{p.f1:.3f}"]
+    from ..quality.report import defined
+
+    return [_fig(v) for v in defined(p).values()]
+
+
+def _f1(p) -> str:
+    return _prf(p)[2]
+
+
+def _fig(v: float | None) -> str:
+    return "-" if v is None else f"{v:.3f}"
 
 
 def register(app: typer.Typer) -> None:

@@ -6,27 +6,39 @@ from pathlib import Path
 
 import typer
 
+from ..preannotate.run import DEFAULT_BATCH_SIZE
+from ..serve.app import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT
+from ._common import EXPORTS_DIR, ExportsDir
+
 
 def serve_cli(
     model: str = typer.Option("rules", "--model", "-m", help="'rules' (the pre-annotator), an installed spaCy pipeline, or a trained pipeline directory."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; 0.0.0.0 exposes the backend to the network (set basic auth then)."),
     port: int = typer.Option(9090, "--port", "-p", min=1, max=65535, help="Port to listen on."),
-    max_chars: int = typer.Option(100_000, "--max-chars", min=1, help="Longest task text accepted; longer ones are refused with HTTP 413."),
+    max_chars: int = typer.Option(DEFAULT_MAX_CHARS, "--max-chars", min=1, help="Longest task text accepted; longer ones are refused with HTTP 413."),
     train_every: int = typer.Option(0, "--train-every", min=0, help="Also train after every N new or updated annotations (0: only on Start Training)."),
     predict_timeout: float = typer.Option(
-        100.0, "--predict-timeout", min=0, help="Label Studio's ML_TIMEOUT_PREDICT: a request that cannot finish in time is refused early (413). 0: no limit."
+        DEFAULT_PREDICT_TIMEOUT,
+        "--predict-timeout",
+        min=0,
+        help="Label Studio's ML_TIMEOUT_PREDICT: a request that cannot finish in time is refused early (413). 0: no limit.",
     ),
-    batch_size: int = typer.Option(64, "--batch-size", min=1, help="Tasks per nlp.pipe batch."),
+    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Tasks per nlp.pipe batch."),
     dataset: str | None = typer.Option(None, "--dataset", help="Dataset that training pulls into (default: project-<id>)."),
-    exports_dir: Path = typer.Option(Path("exports"), "--exports-dir", help="Where training pulls dataset versions to."),
+    exports_dir: ExportsDir = EXPORTS_DIR,  # training pulls dataset versions here
     models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Where trained models are written."),
     log_level: str = typer.Option("info", "--log-level", help="debug, info, warning or error."),
+    learn_dir: Path = typer.Option(Path("learned"), "--learn-dir", help="Where each served project's memory of its annotations is kept (survives restarts)."),
+    no_learn: bool = typer.Option(False, "--no-learn", help="Do not learn from annotations between trainings: suggestions are the model's alone."),
 ) -> None:
     """Run the pre-annotator as a Label Studio ML backend (/health, /setup, /predict, /webhook).
 
     Predictions and model_version are exactly those of `labeling preannotate`.
     Start Training in Label Studio (or --train-every N annotations) pulls the
     project and trains in the background; on success the backend switches model.
+    Between trainings it learns from every submitted annotation (webhooks): what
+    annotators marked is suggested wherever the same text recurs, what they
+    removed is no longer suggested; model_version gains +learned-NNNN-HASH.
     Basic auth: set LABELING_SERVE_USER and LABELING_SERVE_PASSWORD in the environment.
 
     Example: labeling serve --port 9090 --train-every 50
@@ -45,6 +57,7 @@ def serve_cli(
         dataset=dataset,
         exports_dir=exports_dir,
         models_dir=models_dir,
+        learn_dir=None if no_learn else learn_dir,
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._common import console, out
+from ._common import Quiet, out, starting_spinner
 
 server_app = typer.Typer(help="Run a local Label Studio (SQLite or PostgreSQL, 127.0.0.1 only) for this working directory.", no_args_is_help=True)
 
@@ -24,6 +24,7 @@ def start_cli(
     password_file: Path | None = typer.Option(
         None, "--database-password-file", help="File holding the database password (mode 0600). Default: $LABELING_DB_PASSWORD, then $PGPASSWORD."
     ),
+    quiet: Quiet = False,
 ) -> None:
     """Start Label Studio in the background and wait until it answers.
 
@@ -38,12 +39,12 @@ def start_cli(
     from ..studio.server import credentials_path, start
 
     first = not credentials_path(home).exists()
-    with console.status("Starting Label Studio (the first start runs database migrations, about 40 s)...") as spinner:
+    with starting_spinner(quiet) as on_wait:
         status, started = start(
             home,
             port=port,
             timeout=timeout,
-            on_wait=lambda s: spinner.update(f"Waiting for Label Studio to answer... {s:.0f}s"),
+            on_wait=on_wait,
             database_url=database_url,
             password_file=password_file,
         )

@@ -7,20 +7,21 @@ from typing import Any
 
 import typer
 
-from ._common import console, out
+from ..preannotate.model import LABELS as SPAN_LABELS
+from ._common import EXPORTS_DIR, ExportsDir, Quiet, console, out
 
-LABELS = ("ACTOR", "WEAPON", "CLAIM", "SOURCE", "relations")
+LABELS = (*SPAN_LABELS, "relations")  # the table rows
 
 
 def train_cli(
     ref: str = typer.Argument(..., metavar="NAME[@vN]", help="Dataset version to train on (default: the latest)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Model directory (default: models/NAME-vNNNN)."),
-    exports_dir: Path = typer.Option(Path("exports"), "--exports-dir", help="Where datasets live."),
+    exports_dir: ExportsDir = EXPORTS_DIR,
     force: bool = typer.Option(False, "--force", help="Replace an existing output directory (only once the new model is complete)."),
     seed: int = typer.Option(0, "--seed", help="Random seed: same dataset, config and seed give the same model scores."),
     max_epochs: int | None = typer.Option(None, "--max-epochs", help="Override configs/train.cfg's training.max_epochs."),
     curve: bool = typer.Option(False, "--curve", help="Train on 25/50/75/100 percent of the train split and print test F1 per fraction; keeps no model."),
-    silent: bool = typer.Option(False, "--silent", "-q", help="No progress lines."),
+    quiet: Quiet = False,
 ) -> None:
     """Train a spaCy pre-annotator on a dataset version; compare it with the rules on the test split.
 
@@ -34,7 +35,7 @@ def train_cli(
     from ..train.run import curve as train_curve
     from ..train.run import train
 
-    on_progress = None if silent else _progress
+    on_progress = None if quiet else _progress
     if curve:
         points = train_curve(ref, exports_dir=exports_dir, seed=seed, max_epochs=max_epochs, on_progress=on_progress)
         _print_curve(points)

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..learn.live import DELETE_ACTIONS, UPDATE_ACTIONS, LiveMemories
 from ..scheme import Scheme, default_scheme
 from .model import ModelHolder, TooSlow
 from .protocol import BadRequest, config_names, prediction, project_id, task_texts
@@ -47,7 +48,7 @@ DEFAULT_PREDICT_TIMEOUT = 100.0
 TRAINING_ACTIONS = {"START_TRAINING"}
 ANNOTATION_ACTIONS = {"ANNOTATION_CREATED", "ANNOTATIONS_CREATED", "ANNOTATION_UPDATED"}
 IGNORED_ACTIONS = {
-    "PROJECT_CREATED", "PROJECT_UPDATED", "PROJECT_DELETED", "TASKS_CREATED", "TASKS_DELETED", "ANNOTATIONS_DELETED",
+    "PROJECT_CREATED", "PROJECT_UPDATED", "PROJECT_DELETED", "TASKS_CREATED", "TASKS_DELETED",
     "LABEL_LINK_CREATED", "LABEL_LINK_UPDATED", "LABEL_LINK_DELETED",
 }  # fmt: skip
 
@@ -84,9 +85,17 @@ class _BasicAuth(BaseHTTPMiddleware):
 
 
 def create_app(
-    holder: ModelHolder, worker: TrainingWorker | None = None, settings: ServeSettings | None = None, *, auth: tuple[str, str] | None = None
+    holder: ModelHolder,
+    worker: TrainingWorker | None = None,
+    settings: ServeSettings | None = None,
+    *,
+    auth: tuple[str, str] | None = None,
+    memories: LiveMemories | None = None,
 ) -> Starlette:
-    """The backend as an ASGI app; `labeling serve` runs it with uvicorn, tests may call it in-process."""
+    """The backend as an ASGI app; `labeling serve` runs it with uvicorn, tests may call it in-process.
+
+    With `memories`, each project's suggestions include what its annotators taught (labeling/learn/live.py).
+    """
     settings = settings or ServeSettings()
     scheme = settings.scheme or default_scheme()
     counter = annotation_counter(settings.train_every, worker.start) if worker and settings.train_every > 0 else None
@@ -103,6 +112,7 @@ def create_app(
                 "training": worker.state() if worker else {"state": "disabled"},
                 "train_every": settings.train_every,
                 "max_chars": settings.max_chars,
+                "learning": memories.state() if memories else {"state": "disabled"},
                 "uptime_s": round(time.time() - started, 1),
             }
         )
@@ -110,7 +120,10 @@ def create_app(
     async def setup(request: Request) -> JSONResponse:
         body = await _json(request)
         config_names(body.get("schema"), scheme)  # refuse a project whose labels are not ours, with the difference
-        return JSONResponse({"model_version": holder.model_version})
+        pid = project_id(body.get("project"))
+        if memories is not None and pid is not None:
+            memories.setup(pid)
+        return JSONResponse({"model_version": holder.model_version + (memories.suffix(pid) if memories else "")})
 
     async def predict(request: Request) -> JSONResponse:
         body = await _json(request)
@@ -131,27 +144,50 @@ def create_app(
                 hint=f"Retrieve predictions for at most about {fits} tasks at a time, or raise ML_TIMEOUT_PREDICT on the Label Studio server "
                 "and start `labeling serve --predict-timeout` with the same value.",
             ) from None
-        log.info("predicted %d tasks in %.2fs (%s)", len(texts), time.perf_counter() - t0, holder.model_version)
-        return JSONResponse({"results": [prediction(a, names) for a in annotated], "model_version": holder.model_version})
+        applier = memories.applier(project_id(body.get("project"))) if memories else None
+        if applier is not None:
+            annotated = [applier(a) for a in annotated]
+        version = annotated[0].model_version if annotated else holder.model_version
+        log.info("predicted %d tasks in %.2fs (%s)", len(texts), time.perf_counter() - t0, version)
+        return JSONResponse({"results": [prediction(a, names) for a in annotated], "model_version": version})
 
     async def webhook(request: Request) -> JSONResponse:
         body = await _json(request)
         action = body.get("action")
         if action in TRAINING_ACTIONS:
             return _start_training(body.get("project"))
+        learned = _learn(action, body)
         if action in ANNOTATION_ACTIONS:
             if counter is None:
-                return JSONResponse({"status": "ignored", "reason": "--train-every is off"})
+                return JSONResponse({"status": learned or "ignored", "reason": "--train-every is off"})
             pid = project_id(body.get("project"))
             if pid is None:
                 raise BadRequest(f"{action} without a project id", status=422)
             return JSONResponse({"status": "training started" if counter(pid) else "counted"})
-        if action in IGNORED_ACTIONS:
+        if learned:
+            return JSONResponse({"status": learned})
+        if action in IGNORED_ACTIONS or action in DELETE_ACTIONS:
             return JSONResponse({"status": "ignored"})
         raise BadRequest(
             f"unknown webhook action {action!r}",
             hint=f"This backend acts on {', '.join(sorted(TRAINING_ACTIONS | ANNOTATION_ACTIONS))}.",
         )
+
+    def _learn(action: Any, body: dict[str, Any]) -> str | None:
+        """Record an annotation event for the project's memory (the work runs after the answer)."""
+        if memories is None or action not in UPDATE_ACTIONS | DELETE_ACTIONS:
+            return None
+        pid = project_id(body.get("project"))
+        if pid is None:
+            raise BadRequest(f"{action} without a project id", status=422)
+        if not memories.serves(pid):
+            raise BadRequest(
+                f"project {pid} is not served by this backend: no memory to update",
+                status=404,
+                hint="Connect the backend to the project (labeling backend connect --project TITLE --url URL): Label Studio then calls /setup.",
+            )
+        memories.record(action, pid, body)
+        return "recorded"
 
     async def train(request: Request) -> JSONResponse:
         body = await _json(request)

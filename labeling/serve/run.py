@@ -12,6 +12,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from ..errors import LabelingError
+from ..learn.live import LiveMemories
 from .app import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT, ServeSettings, basic_auth_from_env, create_app
 from .model import RULES, ModelHolder, load_model
 from .trainer import Trainer, TrainingWorker, pull_and_train
@@ -40,14 +41,35 @@ def build_backend(
     models_dir: Path = Path("models"),
     auth: tuple[str, str] | None = None,
     update_project: bool = True,
+    learn_dir: Path | None = Path("learned"),
 ) -> tuple[Starlette, ModelHolder, TrainingWorker]:
-    """Load the model once and wire it to the HTTP app and the training worker."""
+    """Load the model once and wire it to the HTTP app, the training worker and (unless learn_dir is None) the projects' memories."""
     if max_chars < 1 or train_every < 0 or batch_size < 1 or predict_timeout < 0:
         raise LabelingError("--max-chars and --batch-size must be at least 1, --train-every and --predict-timeout at least 0")
     holder = ModelHolder(load_model(model), batch_size=batch_size)
     trainer = trainer or pull_and_train(dataset=dataset, exports_dir=exports_dir, models_dir=models_dir)
-    worker = TrainingWorker(holder, trainer, on_switch=_tell_studio if update_project else None)
-    app = create_app(holder, worker, ServeSettings(max_chars=max_chars, train_every=train_every, predict_timeout=predict_timeout), auth=auth)
+    memories: LiveMemories | None = None
+
+    def follow_memory(project_id: int, old_suffix: str, new_suffix: str) -> None:
+        from ..studio.client import Studio
+        from .connect import follow_new_version
+
+        old, new = holder.model_version + old_suffix, holder.model_version + new_suffix
+        studio = Studio.connect()
+        if not any(b.title == old for b in studio.ml_backends(project_id)):
+            log.info("project %s has no backend registered as %s: its model_version is left as it is", project_id, old)
+            return
+        follow_new_version(studio, project_id, old, new)
+
+    def follow_model(project_id: int, old_version: str, new_version: str) -> None:
+        suffix = memories.suffix(project_id) if memories else ""
+        _tell_studio(project_id, old_version + suffix, new_version + suffix)
+
+    if learn_dir is not None:
+        memories = LiveMemories(learn_dir, follow=follow_memory if update_project else None)
+    worker = TrainingWorker(holder, trainer, on_switch=follow_model if update_project else None)
+    settings = ServeSettings(max_chars=max_chars, train_every=train_every, predict_timeout=predict_timeout)
+    app = create_app(holder, worker, settings, auth=auth, memories=memories)
     return app, holder, worker
 
 

@@ -32,9 +32,7 @@ from ..errors import InputError, RequestRejected
 from ..records import content_hash, iter_jsonl, normalise
 from ..storage import Target
 from .client import Studio
-
-DEFAULT_BATCH_COUNT = 500
-DEFAULT_BATCH_BYTES = 8 * 1024 * 1024  # well under Label Studio's request limits
+from .limits import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_COUNT
 
 
 @dataclass

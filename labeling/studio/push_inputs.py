@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import InputError, LabelingError, ProjectGone
 from ..ingest import Summary, read_documents
-from ..records import Document
+from ..records import Annotated, Document
 from ..scheme import Scheme, default_scheme
 from ..storage import Target, is_url
 from .client import Project, Studio
@@ -43,6 +43,7 @@ class PushOptions:
     id_field: str = "id"
     batch_count: int = DEFAULT_BATCH_COUNT
     batch_bytes: int = DEFAULT_BATCH_BYTES
+    learn: Callable[[Annotated], Annotated] | None = None  # a project memory's applier (labeling/learn/), after the model
 
 
 @dataclass
@@ -139,7 +140,8 @@ def _task_source(paths: list[Target], options: PushOptions, ingest: Summary) -> 
 
     def tasks() -> Iterator[dict]:
         annotated = preannotate(documents(ingest), model=options.model, batch_size=options.batch_size, n_process=options.n_process, summary=ingest)
-        return (a.to_task() for a in annotated)
+        learn = options.learn or (lambda a: a)
+        return (learn(a).to_task() for a in annotated)
 
     next(documents(), None)  # an input without documents (or a bad first record) fails here, before a project is created
     return tasks, None
