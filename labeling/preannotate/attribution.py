@@ -40,6 +40,7 @@ _CONFIRMATION = hash_string("confirmation")
 # "denied reports that C": the clause hangs off the noun.
 _REPORT_NOUNS = frozenset({"reports", "report", "claims", "allegations", "accusations", "suggestions", "rumours", "rumors"})
 _GAP_AFTER = re.compile(r"[\s,:]*")
+_GAP_QUOTE_END = re.compile(r"[\s.]*")
 _GAP_AFTER_END = re.compile(r".*[,:]\s*", re.S)
 
 
@@ -47,6 +48,7 @@ _GAP_AFTER_END = re.compile(r".*[,:]\s*", re.S)
 class Attribution:
     claims: list[Region] = field(default_factory=list)
     sources: list[tuple[Region, int]] = field(default_factory=list)  # (region, head token index)
+    sentence_end: int = -1  # where the cue's sentence ends: a quote right after it with no cue is the speaker's too
 
 
 def find_quotes(text: str) -> list[tuple[int, int]]:
@@ -86,6 +88,7 @@ def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
             att = _confirmation(tok, cues)
             if att:
                 found.append(att)
+    _attach_following_quotes(text, quotes, found)
     _attach_run_on_quotes(text, found)
     for tok in relays:
         relay = _relay_source(tok, cues)
@@ -103,6 +106,31 @@ def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
             found.append(att)
         att.sources.append((src, relay.i))
     return found
+
+
+def _attach_following_quotes(text: str, quotes: list[tuple[int, int]], found: list[Attribution]) -> None:
+    """'"Q1," X said. "Q2."': a quote that follows a cue's sentence in the same paragraph, cue-less, is X's too."""
+    taken = [(c.start, c.end) for att in found for c in att.claims]
+    ends = {att.sentence_end: att for att in found if att.sentence_end >= 0}
+    for q_open, q_close in quotes:
+        if any(s <= q_open < e or q_open < s <= q_close for s, e in taken):
+            continue
+        k = q_open
+        while k > 0 and text[k - 1] in " \t":
+            k -= 1
+        att = ends.get(k)
+        if att is None or not _GAP_QUOTE_END.fullmatch(text, q_close + 1, _line_end(text, q_close)):
+            continue  # the quote must end its paragraph (or be followed only by another such quote)
+        r = text_region(text, q_open + 1, q_close, "CLAIM", "claim-quote")
+        if r:
+            att.claims.append(r)
+            ends[q_close + 1] = att
+            taken.append((r.start, r.end))
+
+
+def _line_end(text: str, i: int) -> int:
+    j = text.find("\n", i)
+    return len(text) if j < 0 else j
 
 
 def _attach_run_on_quotes(text: str, found: list[Attribution]) -> None:
@@ -175,6 +203,7 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
         return None
     for h in heads:
         by_token.setdefault(h, att)
+    att.sentence_end = v.sent.end_char
     return att
 
 
@@ -205,14 +234,17 @@ def _clauses(comp: Token, cues: Cues) -> list[tuple[int, int]]:
             break
         if c.dep_ != "conj" or c.pos_ not in ("VERB", "AUX"):
             continue
-        that = any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)
+        doc = comp.doc
+        first = c.left_edge.i
+        # "but that morale was high" parsed with "that" as the determiner of "morale"
+        that = any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children) or (doc[first].lower_ == "that" and doc[first - 1].dep_ == "cc")
         # 'C1 and that C2', 'C1 but that C2': two claims ('C1 and C2' stays one);
         # 'C and denied ...' (a cue or stance verb): the speaker's own act.
         if that or c.lower_ in cues.verbs or c.lower_ in cues.stance_verbs:
             hi = min(hi, next((t.i for t in comp.rights if t.dep_ == "cc" and t.i < c.i), c.left_edge.i))
             if that:
                 start = c.left_edge.i
-                while start < c.i and (comp.doc[start].dep_ in ("cc", "mark") or comp.doc[start].is_punct):
+                while start < c.i and (comp.doc[start].dep_ in ("cc", "mark") or comp.doc[start].lower_ == "that" or comp.doc[start].is_punct):
                     start += 1
                 extra.append((start, c.right_edge.i + 1))
             break
