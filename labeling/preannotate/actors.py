@@ -50,6 +50,22 @@ def actor_regions(ents, cues: Cues, weapons: list[Region]) -> list[Region]:
     return out
 
 
+def untagged_agent_regions(doc: Doc, ents, cues: Cues) -> list[Region]:
+    """A place name the NER tagged once ("WASHINGTON" in the dateline) but missed where it acts ("Washington will send")."""
+    names = {e.text.lower() for e in ents if e.label_ in cues.actor_when_agent and len(e) == 1}
+    if not names:
+        return []
+    out = []
+    for tok in doc:
+        if tok.ent_type_ or tok.pos_ != "PROPN" or not tok.text[:1].isupper() or tok.text.isupper() or tok.lower_ not in names:
+            continue
+        if (_acts(tok, cues) or _object_of_verb(tok)) and not _is_place(tok):
+            r = region(doc, tok.i, tok.i + 1, "ACTOR", "actor-agent")
+            if r:
+                out.append(r)
+    return out
+
+
 def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source: bool = False) -> Region | None:
     """The ACTOR region for an entity, or None. `as_source`: it is the subject of a cue (so it acts)."""
     label = ent.label_
