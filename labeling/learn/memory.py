@@ -11,7 +11,8 @@ and SOURCE are clauses and phrases that do not repeat word for word):
   annotated documents, once per annotation of the document;
 - `rejected`: how many times it was suggested with that label (in the
   prediction the annotation started from) and the annotator removed or
-  relabelled it.
+  relabelled it (a boundary correction, where a span of the same label
+  overlapping it was kept, is not a removal).
 
 Thresholds (LEARN_MIN_LABELLED, LEARN_MIN_SHARE, FORGET_MIN_REJECTED), and why:
 - learn (suggest it wherever it occurs): labelled >= 1 and
@@ -136,6 +137,8 @@ class Memory:
                     labelled[(key, label)] += 1
                     found[(key, label)] += (start, end, label) in model
             for start, end, label in (model | set(row.recalled)) - given:
+                if any(g[2] == label and g[0] < end and start < g[1] for g in given):
+                    continue  # a boundary correction, not a removal: the text still holds a span of this label
                 key = normalise(row.text[start:end])
                 if label in LABELS and usable(key):
                     rejected[(key, label)] += 1
