@@ -71,3 +71,11 @@ class NothingToPull(LabelingError):
 
 class RequestRejected(LabelingError):
     """Label Studio refused a request's content (HTTP 400): the data, not the connection, is at fault."""
+
+
+class DatabaseLocked(LabelingError):
+    """Label Studio answered `database is locked`: its SQLite database serves one writer at a time."""
+
+
+class RemovalBusy(LabelingError):
+    """Another push on this machine held the project's duplicate-removal lock for too long."""

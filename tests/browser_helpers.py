@@ -62,6 +62,24 @@ def chromium_page(timeout_ms: float = 30_000) -> Iterator[Page]:  # noqa: F821
             browser.close()
 
 
+@contextmanager
+def chromium_people(n: int, timeout_ms: float = 30_000) -> Iterator[list]:
+    """`n` pages in separate browser contexts (own cookies): n people at n computers, one Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            pages = []
+            for _ in range(n):
+                context = browser.new_context(viewport=VIEWPORT, locale="en-US")
+                context.set_default_timeout(timeout_ms)
+                pages.append(context.new_page())
+            yield pages
+        finally:
+            browser.close()
+
+
 def login(page, url: str, email: str, password: str) -> None:
     """Log in through the login form, as a person would."""
     page.goto(f"{url}/user/login/")

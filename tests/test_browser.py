@@ -25,6 +25,7 @@ from .browser_helpers import (
     HIGHLIGHT,
     Shots,
     chromium_page,
+    chromium_people,
     credentials,
     drag_over,
     highlights_by_region,
@@ -267,3 +268,111 @@ def test_connected_backend_suggests_when_a_task_opens(tmp_path, studio: Studio, 
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def _label_all_tasks(page, url: str, project_id: int):
+    """Press "Label All Tasks" in the Data Manager, as an annotator does; the label stream's next-task answer."""
+    page.goto(f"{url}/projects/{project_id}/data")
+    with page.expect_response(lambda r: "/api/dm/actions?id=next_task" in r.url) as answer:
+        page.get_by_role("button", name="Label All Tasks").click()
+    return answer.value
+
+
+def test_overlap_two_serves_a_document_to_two_annotators_and_not_a_third(tmp_path, studio: Studio, ls_env, ls_home):
+    import uuid
+
+    from labeling.studio.users import add_member, read_password_file
+
+    from .browser_helpers import TEXT as TASK_TEXT
+    from .helpers import make_tasks, write_jsonl
+
+    run = uuid.uuid4().hex[:6]
+    title = f"Browser overlap {run}"
+    tasks = write_jsonl(tmp_path / "tasks.jsonl", make_tasks(1, prefix=f"overlap{run}"))
+    assert "each document goes to 2 annotator(s)" in _cli_ok(["push", str(tasks), "--project", title, "--overlap", "2", "-q"], ls_env)
+    project = studio.find_project(title)
+    assert project is not None
+    ((task_id, _),) = list(studio.iter_task_data(project.id))
+    people = [add_member(studio, f"overlap{i}-{run}@example.org", home=ls_home) for i in (1, 2, 3)]
+    url = credentials(ls_home)["url"]
+    shots = Shots(ARTIFACTS / "overlap")
+    with chromium_people(3) as pages:
+        try:
+            for page, who in zip(pages, people, strict=True):
+                login(page, url, who.email, read_password_file(who.password_file))
+            # Both open their stream before either submits: each is served the one document.
+            for n, page in enumerate(pages[:2], 1):
+                answer = _label_all_tasks(page, url, project.id)
+                assert answer.ok and answer.json()["id"] == task_id
+                page.wait_for_selector(TASK_TEXT, state="visible")
+                page.keyboard.press("Escape")  # the instructions shown on the first task
+                shots.take(page, f"annotator{n}-served")
+            for n, page in enumerate(pages[:2], 1):
+                with page.expect_response(lambda r: r.request.method == "POST" and f"/api/tasks/{task_id}/annotations" in r.url) as saved:
+                    page.get_by_role("button", name="Submit current annotation").click()
+                assert saved.value.status == 201
+                page.get_by_text("No More Tasks Left in Queue").wait_for()
+                shots.take(page, f"annotator{n}-submitted")
+            answer = _label_all_tasks(pages[2], url, project.id)
+            assert not answer.ok or answer.json().get("id") != task_id
+            pages[2].get_by_text("No More Tasks Left in Queue").wait_for()
+            shots.take(pages[2], "annotator3-not-served")
+        except BaseException:
+            for n, page in enumerate(pages, 1):
+                shots.take(page, f"failure-annotator{n}")
+            raise
+    task = studio.sdk_for_tests().tasks.get(id=task_id)
+    assert task.is_labeled and task.total_annotations == 2
+    authors = {a.completed_by for a in studio.sdk_for_tests().annotations.list(id=task_id)}
+    assert authors == {p.user_id for p in people[:2]}
+    assert studio.sdk_for_tests().projects.get(id=project.id).num_tasks_with_annotations == 1
+
+
+def test_reviewer_switches_between_annotators_and_starts_from_their_agreement(studio: Studio, ls_home):
+    """`labeling review` makes the task; the reviewer sees each annotator's version as a tab and starts from what they agree on."""
+    import uuid
+
+    from labeling.review.run import review
+    from labeling.studio.projects import create_from_scheme
+    from labeling.studio.users import add_member, read_password_file
+
+    from .helpers import arrow, make_tasks, region, rid
+
+    run = uuid.uuid4().hex[:6]
+    title = f"Browser review {run}"
+    project = create_from_scheme(studio, default_scheme(), title)
+    (task,) = make_tasks(1, prefix=f"rev{run}")
+    (task_id,) = studio.import_tasks(project.id, [task])
+    doc = Document.make(task["data"]["doc_id"], task["data"]["text"])
+    claim = doc.text[doc.text.index('"') + 1 : doc.text.rindex('"')]
+    emails = []
+    for n, source in ((1, "army"), (2, "the army")):
+        who = add_member(studio, f"r{n}{run}@ex.io", home=ls_home)  # short: the tab shows the whole name
+        own = Studio(studio.url, Studio.login_token(studio.url, who.email, read_password_file(who.password_file)))
+        c0, s0 = doc.text.index(claim), doc.text.index(source)
+        c, s = (c0, c0 + len(claim), "CLAIM"), (s0, s0 + len(source), "SOURCE")
+        own.create_annotation(task_id, result=[region(doc.text, rid(doc, *c), *c), region(doc.text, rid(doc, *s), *s), arrow(rid(doc, *c), rid(doc, *s))])
+        emails.append(who.email)
+    queued = review(studio, project=title)
+    assert len(queued.added) == 1
+    ((review_task_id, _),) = list(studio.iter_task_data(queued.review_project.id))
+
+    creds = credentials(ls_home)
+    shots = Shots(ARTIFACTS / "review")
+    with chromium_page() as page:
+        try:
+            login(page, creds["url"], creds["email"], creds["password"])
+            open_task(page, creds["url"], queued.review_project.id, review_task_id)
+            page.keyboard.press("Escape")  # the instructions
+            wait_region_count(page, 1)
+            shots.take(page, "starting-point")
+            assert region_list(page) == [("CLAIM", claim)]  # what both annotators agree on
+            for email in emails:
+                assert page.get_by_text(email, exact=True).is_visible()
+            page.get_by_text(emails[0], exact=True).click()
+            wait_region_count(page, 2)
+            assert sorted(region_list(page)) == [("CLAIM", claim), ("SOURCE", "army")]
+            shots.take(page, "first-annotator")
+        except BaseException:
+            shots.take(page, "review-failure")
+            raise

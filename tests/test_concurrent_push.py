@@ -77,6 +77,47 @@ def test_simultaneous_pushes_into_an_existing_project(studio, ls_env, tasks_file
         assert any("duplicate tasks made by a concurrent push" in out for _, out, _ in results)
 
 
+RACE_N, RACE_BATCH, RACE_ROUNDS = 600, 50, 3  # the sizes that reached the race before reconciliation re-read until settled
+
+
+def removed_count(stdout: str) -> int:
+    return int(stdout.split("removed ")[1].split(" duplicate")[0]) if "duplicate tasks made by a concurrent push" in stdout else 0
+
+
+def created_count(stdout: str) -> int:
+    return int(stdout.split("created ")[1].split(",")[0])
+
+
+def assert_server_accepts_writes(studio) -> None:
+    """A wedged SQLite Label Studio answers every write with `database is locked`: create, import, delete must all work."""
+    project = ensure_project(studio, default_scheme(), title=unique("after race")).project
+    (task_id,) = studio.import_tasks(project.id, make_tasks(1, prefix="after"))
+    assert studio.delete_unannotated_tasks(project.id, [task_id]) == 1
+    assert studio.get_project(project.id).task_count == 0
+
+
+def race_into_existing_project(studio, ls_env, tmp_path: Path, n: int = RACE_N, batch: int = RACE_BATCH, rounds: int = RACE_ROUNDS) -> None:
+    """Two pushes of the same n tasks, small batches, into a project that holds one of them: repeated, since the interleaving varies."""
+    tasks = write_jsonl(tmp_path / "race.jsonl", make_tasks(n, prefix="race"))
+    one = write_jsonl(tmp_path / "race-one.jsonl", make_tasks(1, prefix="race"))
+    for attempt in range(rounds):
+        title = unique(f"race {attempt}")
+        assert run_cli(["push", str(one), "--project", title, "-q"], env=ls_env).returncode == 0
+        results = finish([start_push([str(tasks), "--project", title, "-q", "--batch-count", str(batch)], ls_env) for _ in range(2)])
+        assert all(code == 0 for code, _, _ in results), [err for _, _, err in results]
+        (project,) = studio.projects_titled(title)
+        counts = doc_counts(studio, project.id)
+        assert len(counts) == n and max(counts.values()) == 1, f"round {attempt}: {sum(counts.values())} tasks for {n} documents"
+        assert project.task_count == n
+        made = 1 + sum(created_count(out) for _, out, _ in results)
+        assert sum(removed_count(out) for _, out, _ in results) == made - n, [out for _, out, _ in results]  # no task counted by both
+    assert_server_accepts_writes(studio)
+
+
+def test_two_pushes_with_small_batches_into_an_existing_project_converge(studio, ls_env, tmp_path):
+    race_into_existing_project(studio, ls_env, tmp_path)
+
+
 def test_a_duplicate_holding_an_annotation_is_kept_and_reported(studio, ls_env, tmp_path):
     """What a race leaves: documents imported twice; annotators already worked on some copies."""
     title = unique("conc annotated")

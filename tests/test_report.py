@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -215,7 +216,7 @@ def edits(kept=0, relabelled=0, boundary=0, deleted=0, added=0) -> dict:
     return {"kept": kept, "relabelled": relabelled, "boundary": boundary, "deleted": deleted, "added": added}
 
 
-def agree(f1: float, matched: int, unmatched: int) -> dict:
+def agree(f1: float | None, matched: int, unmatched: int) -> dict:
     return {"f1": f1, "matched": matched, "unmatched": unmatched}
 
 
@@ -348,7 +349,7 @@ NO_AGREEMENT = {
     "tasks": 0,
     "pairs": 0,
     "by_pair": {},
-    **{m: {"labels": {}, "micro": agree(1.0, 0, 0), "relations": agree(1.0, 0, 0)} for m in ("exact", "overlap")},
+    **{m: {"labels": {}, "micro": agree(None, 0, 0), "relations": agree(None, 0, 0)} for m in ("exact", "overlap")},
 }
 # Trend points: v0001 is model version 1 alone; v0002 is ALL.
 POINT_V1 = {
@@ -424,6 +425,10 @@ def test_version_1(reports):
     )
     assert q["summary"] == {**POINT_V1, "created_at": q["created_at"]}
     assert q["trend"] == [q["summary"]]
+    # One model_version: its tables are printed once, not again as "all model versions".
+    text = " ".join(out["v0001"][1].stdout.split())
+    assert text.count("Suggestions vs final, quality@v0001") == 1 and text.count("Edits, ") == 1
+    assert f"Suggestions vs final, quality@v0001, {MV1}: 2 of 3 documents" in text and "all model versions" not in text
 
 
 def test_version_2(reports):
@@ -449,7 +454,7 @@ def test_version_2(reports):
     assert q["summary"] == {**POINT_V2, "created_at": q["created_at"]}
     v1_created = load(out["v0001"][0])["created_at"]
     assert q["trend"] == [{**POINT_V1, "created_at": v1_created}, q["summary"]]
-    assert set(q) == {"format", "dataset", "version", "created_at", "project", "documents", "suggestions", "agreement", "progress", "summary", "trend"}
+    assert set(q) == {"format", "dataset", "version", "created_at", "project", "documents", "suggestions", "agreement", "team", "progress", "summary", "trend"}
     # The terminal tables.
     text = " ".join(r.stdout.split())
     assert "Suggestions vs final, quality@v0002, all model versions: 3 of 4 documents; 64.3% of final spans unchanged" in text
@@ -534,3 +539,107 @@ def test_usage_errors(ls_env, tmp_path):
     assert r.returncode == 1 and "Name either a dataset version or a project." in r.stderr
     r = run_cli(["report", "nope@v1"], env=ls_env, cwd=tmp_path)
     assert r.returncode == 1 and "No dataset 'nope'" in r.stderr and "Traceback" not in r.stderr
+
+
+class _Tables(HTMLParser):
+    """Every <table> of a page as rows of cell texts, in page order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_tables(vdir: Path) -> list[list[list[str]]]:
+    parser = _Tables()
+    parser.feed((vdir / "report.html").read_text(encoding="utf-8"))
+    return parser.tables
+
+
+def shown(v) -> str:
+    """A figure as a reader sees it: '-' undefined, three decimals, counts whole."""
+    return "-" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+@pytest.mark.parametrize("step", ["v0001", "v0002"])
+def test_html_tables_match_quality_json_cell_by_cell(reports, step):
+    _, out = reports
+    vdir = out[step][0]
+    q, tables = load(vdir), html_tables(vdir)
+    sug = q["suggestions"]
+    blocks = {"all": sug["all"], **sug["model_versions"]}
+    f1, labels, edit_table = tables[0], tables[1], tables[2]
+    assert f1[0] == ["model_version", "docs", "exact P", "R", "F1", "overlap P", "R", "F1", "rel F1 exact", "overlap", "unchanged"]
+    for row, (mv, b) in zip(f1[1:], blocks.items(), strict=True):
+        sc = b["scores"]
+        micro = [shown(sc[m]["micro"][k]) for m in ("exact", "overlap") for k in ("precision", "recall", "f1")]
+        assert row == [
+            mv,
+            str(b["documents"]),
+            *micro,
+            shown(sc["exact"]["relations"]["f1"]),
+            shown(sc["overlap"]["relations"]["f1"]),
+            shown(b["unchanged_share"]),
+        ]
+    all_scores = sug["all"]["scores"]
+    assert [r[0] for r in labels[1:]] == sorted(all_scores["exact"]["labels"])
+    for row in labels[1:]:
+        cells = [shown(all_scores[m]["labels"][row[0]][k]) for m in ("exact", "overlap") for k in ("precision", "recall", "f1")]
+        assert row[1:] == cells, row[0]
+    assert edit_table[0] == ["label", *EDIT_KINDS]
+    edits = sug["all"]["edits"]
+    for row in edit_table[1:]:
+        counts = edits["total"] if row[0] == "total" else edits["labels"][row[0]]
+        assert row[1:] == [str(counts[k]) for k in EDIT_KINDS], row[0]
+    assert [r[0] for r in edit_table[1:]] == [*edits["labels"], "total"]
+    trend = tables[-1]
+    for row, point in zip(trend[1:], q["trend"], strict=True):
+        assert row == [
+            point["version"],
+            ", ".join(point["model_versions"]),
+            str(point["documents"]),
+            *(shown(point[k]) for k in ("f1_exact", "f1_overlap", "relation_f1_exact", "unchanged_share")),
+        ]
+
+
+NO_REL = Document.make("rep-norel", "Rebels shelled the northern town overnight.")
+
+
+def test_a_version_without_relations_shows_undefined_relation_figures(studio: Studio, ls_env, tmp_path):
+    title = "report-tests-no-relations"
+    proj = ensure_project(studio, default_scheme(), title=title).project
+    [task] = studio.import_tasks(proj.id, [task_for(NO_REL, [sp(NO_REL, "Rebels", "ACTOR")], model_version=MV1)])
+    studio.create_annotation(task, lead_time=5.0, parent_prediction=prediction_ids(studio, [task])[task], result=[keep(NO_REL, "Rebels", "ACTOR")])
+    r = run_cli(["pull", "--project", title, "--dataset", "norel", "--exports-dir", "tmp", "-q"], env=ls_env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run_cli(["report", "norel", "--exports-dir", "tmp"], env=ls_env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    vdir = tmp_path / "tmp" / "norel" / "v0001"
+    q = load(vdir)
+    for block in (q["suggestions"]["all"], q["suggestions"]["model_versions"][MV1]):
+        for mode in ("exact", "overlap"):
+            assert block["scores"][mode]["relations"] == {"tp": 0, "fp": 0, "fn": 0, "precision": None, "recall": None, "f1": None}
+            assert block["scores"][mode]["micro"]["f1"] == 1.0  # the one ACTOR kept: a real score
+    assert q["summary"]["relation_f1_exact"] is None and q["summary"]["relation_f1_overlap"] is None
+    rows = [line.split() for line in r.stdout.splitlines()]
+    assert ["relations", "-", "-", "-", "-", "-", "-", "0"] in rows
+    assert not any(row and row[0] == "relations" and "1.000" in row for row in rows)
+    f1 = html_tables(vdir)[0]
+    assert [row[8:10] for row in f1[1:]] == [["-", "-"], ["-", "-"]]

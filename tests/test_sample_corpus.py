@@ -20,6 +20,9 @@ EVAL = ROOT / "data" / "eval"
 RECORDS = [json.loads(line) for line in (SAMPLE / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
 IDS = [r["id"] for r in RECORDS]
 EVAL_RECORDS = [json.loads(line) for line in (EVAL / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+FIELD = ROOT / "data" / "field"
+FIELD_RECORDS = [json.loads(line) for line in (FIELD / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+HELD_OUT = EVAL_RECORDS + FIELD_RECORDS
 
 
 def test_size_order_and_shape():
@@ -37,7 +40,7 @@ def test_raw_article_normalises_to_gold_text(record):
     assert normalise(raw) == record["text"]
 
 
-@pytest.mark.parametrize("record", RECORDS + EVAL_RECORDS, ids=IDS + [r["id"] for r in EVAL_RECORDS])
+@pytest.mark.parametrize("record", RECORDS + HELD_OUT, ids=IDS + [r["id"] for r in HELD_OUT])
 def test_spans_follow_the_scheme(record):
     text, labels = record["text"], default_scheme().label_names
     doc_hash = content_hash(text)
@@ -55,7 +58,7 @@ def test_spans_follow_the_scheme(record):
             assert start >= end, f"two {label} spans overlap in {record['id']}"
 
 
-@pytest.mark.parametrize("record", RECORDS + EVAL_RECORDS, ids=IDS + [r["id"] for r in EVAL_RECORDS])
+@pytest.mark.parametrize("record", RECORDS + HELD_OUT, ids=IDS + [r["id"] for r in HELD_OUT])
 def test_every_claim_is_attributed_to_a_source(record):
     scheme = default_scheme()
     by_id: dict[str, set[str]] = {}
@@ -111,3 +114,17 @@ def test_evaluation_corpus_is_held_out_and_regenerates(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for name in ["gold.jsonl"] + [f"articles/{i}.txt" for i in ids]:
         assert (tmp_path / name).read_bytes() == (EVAL / name).read_bytes(), name
+
+
+def test_field_corpus_is_held_out_and_regenerates(tmp_path):
+    """data/field: 40+ articles of its own conflicts, none shared with the other corpora, built by the same tool."""
+    ids = [r["id"] for r in FIELD_RECORDS]
+    assert len(ids) >= 40 and sorted(set(ids)) == ids
+    assert all(r["meta"] == {"source": "field"} for r in FIELD_RECORDS)
+    assert all(120 <= len(r["text"].split()) <= 320 for r in FIELD_RECORDS)
+    assert not {r["text"] for r in FIELD_RECORDS} & {r["text"] for r in RECORDS + EVAL_RECORDS}
+    script = ROOT / "tools" / "build_gold.py"
+    proc = subprocess.run([sys.executable, str(script), "--corpus", str(FIELD), "--out", str(tmp_path)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    for name in ["gold.jsonl"] + [f"articles/{i}.txt" for i in ids]:
+        assert (tmp_path / name).read_bytes() == (FIELD / name).read_bytes(), name

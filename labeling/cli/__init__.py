@@ -19,9 +19,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import backend, datasets, demo, evaluate, learned, preannotate, pull, push, report, serve, server, train
+from . import backend, datasets, demo, evaluate, learned, preannotate, pull, push, report, review, serve, server, team, train
 
-for _module in (server, demo, preannotate, push, pull, datasets, train, evaluate, report, serve, backend, learned):
+for _module in (server, demo, preannotate, push, pull, datasets, train, evaluate, report, serve, backend, learned, team, review):
     _module.register(app)
 
 

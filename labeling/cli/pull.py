@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ..pull.policy import POLICIES
+from ..pull.policy import FALLBACKS, POLICIES
 from ._common import EXPORTS_DIR, ExportsDir, ProjectId, ProjectTitle, Quiet, console, out
 
 DEFAULT_RATIOS = "0.8,0.1,0.1"
@@ -17,6 +17,8 @@ def pull_cli(
     project: ProjectTitle = None,
     project_id: ProjectId = None,
     policy: str = typer.Option(POLICIES[0], "--policy", help=f"Which annotation counts per task: {', '.join(POLICIES)}."),
+    fallback: str = typer.Option(FALLBACKS[0], "--fallback", help=f"With --policy adjudicated: for disagreements nobody reviewed, {' or '.join(FALLBACKS)}."),
+    review_project: str | None = typer.Option(None, "--review-project", help='With --policy adjudicated: the review project (default "PROJECT (review)").'),
     exports_dir: ExportsDir = EXPORTS_DIR,
     ratios: str = typer.Option(DEFAULT_RATIOS, "--ratios", help="train,dev,test ratios for new documents."),
     unfreeze_test: bool = typer.Option(False, "--unfreeze-test", help="Let new documents enter test and missing ones leave it."),
@@ -51,6 +53,8 @@ def pull_cli(
             ratios=parsed,
             unfreeze_test=unfreeze_test,
             on_task=on_task,
+            fallback=fallback,
+            review_project=review_project,
         )
     t = result.tasks
     out.print(
@@ -78,6 +82,8 @@ def pull_cli(
         out.print(f"No change since {dataset}@{result.same_as} ({counts}); no new version written.")
         return
     out.print(f"Wrote {result.path} ({counts}).")
+    if rules := result.rules:
+        out.print("Documents by rule: " + ", ".join(f"{k} {v}" for k, v in rules.items()))
     out.print(f"Check it: labeling datasets show {dataset}@{result.version}")
 
 

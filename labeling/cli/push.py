@@ -29,6 +29,8 @@ def push_cli(
     batch_count: int = typer.Option(DEFAULT_BATCH_COUNT, "--batch-count", min=1, help="Tasks per import request."),
     batch_mb: float = typer.Option(DEFAULT_BATCH_BYTES / MB, "--batch-mb", min=0.01, help="Largest import request body, in MB."),
     quiet: Quiet = False,
+    overlap: int | None = typer.Option(None, "--overlap", min=1, help="Different annotators per document (Label Studio's maximum_annotations)."),
+    overlap_share: int = typer.Option(100, "--overlap-share", min=0, max=100, help="With --overlap: percentage of documents under overlap."),
     learn_from: str | None = typer.Option(None, "--learn-from", help="Also apply what annotators taught this project (title or id) to the suggestions."),
     refresh: bool = typer.Option(False, "--refresh", help="Add the newest suggestions to the project's tasks that hold no annotation yet (no INPUTS)."),
 ) -> None:
@@ -41,6 +43,10 @@ def push_cli(
     from ..studio.client import Studio
     from ..studio.push_inputs import PushOptions, push_inputs
     from ..studio.reconcile import needs_review_error
+    from ..studio.users import check_overlap, set_overlap
+
+    if overlap is not None:
+        check_overlap(overlap, overlap_share)
 
     if refresh or not inputs:
         return _refresh(inputs, project, project_id, model=model, learn_from=learn_from, refresh=refresh)
@@ -85,6 +91,9 @@ def push_cli(
         out.print(f"  skipped {where}: {why}")
     if summary.model_versions:
         out.print(f"model_version: {summary.model_versions[-1]}")
+    if overlap is not None:
+        k, pct = set_overlap(studio, annotators=overlap, share=overlap_share, project_id=r.project.id)
+        out.print(f"overlap: each document goes to {k} annotator(s), for {pct} % of the documents")
     if r.reconciled.needs_review:
         raise needs_review_error(r.reconciled)
     if summary.failed:

@@ -90,11 +90,13 @@ def _tables(q: Quality) -> list[Table]:
     d, s = q.documents, q.suggestions
     share = "-" if s.unchanged_share is None else f"{100 * s.unchanged_share:.1f}%"
     tables = []
-    # One table per model_version, labels as rows: eight columns fit in 80.
-    for mv, sq in [("all model versions", s), *q.by_model_version.items()]:
+    # One table per model_version, labels as rows: eight columns fit in 80. With one model_version,
+    # "all model versions" is that one: its tables are printed once, under its name.
+    blocks = [("all model versions", s), *q.by_model_version.items()] if len(q.by_model_version) != 1 else list(q.by_model_version.items())
+    for i, (mv, sq) in enumerate(blocks):
         sc = sq.scores
         title = f"Suggestions vs final, {where}, {mv}"
-        if mv == "all model versions":
+        if i == 0:
             title += f": {d['with_suggestion']} of {d['total']} documents; {share} of final spans unchanged"
         t = _table(title, "Label", "Exact P", "R", "F1", "Overlap P", "R", "F1", "Final")
         for label, exact in sc.span_exact.items():
@@ -114,10 +116,12 @@ def _tables(q: Quality) -> list[Table]:
     if a.tasks:
         ag = _table(f"Agreement: {a.tasks} task(s) with 2+ annotations, {a.pairs} pair(s) (F1)", "Label", "Exact F1", "Overlap F1")
         for label, exact in a.scores.span_exact.items():
-            ag.add_row(label, f"{exact.f1:.3f}", f"{a.scores.span_overlap[label].f1:.3f}")
-        ag.add_row("all spans", f"{a.scores.micro('exact').f1:.3f}", f"{a.scores.micro('overlap').f1:.3f}", style="bold")
-        ag.add_row("relations", f"{a.scores.relation_exact.f1:.3f}", f"{a.scores.relation_overlap.f1:.3f}")
+            ag.add_row(label, _f1(exact), _f1(a.scores.span_overlap[label]))
+        ag.add_row("all spans", _f1(a.scores.micro("exact")), _f1(a.scores.micro("overlap")), style="bold")
+        ag.add_row("relations", _f1(a.scores.relation_exact), _f1(a.scores.relation_overlap))
         tables.append(ag)
+
+    tables += _team_tables(q)
 
     t = q.progress.get("tasks", {})
     pr = _table(
@@ -141,8 +145,47 @@ def _tables(q: Quality) -> list[Table]:
     return tables
 
 
+def _team_tables(q: Quality) -> list[Table]:
+    """Krippendorff's alpha per label, F1 per annotator pair, and each annotator against adjudicated gold."""
+    team = q.team
+    if not team.documents and not team.gold_documents:
+        return []
+    tables = []
+    al = _table(f"Chance-corrected agreement: Krippendorff's alpha (characters, nominal), {team.documents} document(s)", "Label", "Alpha")
+    for label, value in team.alphas().items():
+        al.add_row(label, "-" if value is None else f"{value:.3f}")
+    al.add_row("relations", "- (pairwise F1 below)")
+    tables.append(al)
+    pt = _table("Pairwise F1 per annotator pair", "Annotators", "Spans exact", "Spans overlap", "Relations exact", "Relations overlap")
+    for (a, b), s in sorted(team.pairs.items()):
+        pt.add_row(f"{a} | {b}", *_f1_cells(s))
+    tables.append(pt)
+    if team.vs_gold:
+        labels = sorted({k for s in team.vs_gold.values() for k in s.span_exact})
+        title = f"Each annotator vs adjudicated gold (F1), {team.gold_documents} document(s); per label: exact"
+        gt = _table(title, "Annotator", "Spans exact", "Spans overlap", "Relations exact", "Relations overlap", *labels)
+        for name, s in sorted(team.vs_gold.items()):
+            gt.add_row(name, *_f1_cells(s), *(f"{s.span_exact[k].f1:.3f}" if k in s.span_exact else "-" for k in labels))
+        tables.append(gt)
+    return tables
+
+
+def _f1_cells(s) -> list[str]:
+    return [f"{s.micro('exact').f1:.3f}", f"{s.micro('overlap').f1:.3f}", f"{s.relation_exact.f1:.3f}", f"{s.relation_overlap.f1:.3f}"]
+
+
 def _prf(p) -> list[str]:
-    return [f"{p.precision:.3f}", f"{p.recall:.3f}", f"{p.f1:.3f}"]
+    from ..quality.report import defined
+
+    return [_fig(v) for v in defined(p).values()]
+
+
+def _f1(p) -> str:
+    return _prf(p)[2]
+
+
+def _fig(v: float | None) -> str:
+    return "-" if v is None else f"{v:.3f}"
 
 
 def register(app: typer.Typer) -> None:

@@ -7,9 +7,10 @@ from typing import Any
 
 import typer
 
+from ..preannotate.model import LABELS as SPAN_LABELS
 from ._common import EXPORTS_DIR, ExportsDir, Quiet, console, out
 
-LABELS = ("ACTOR", "WEAPON", "CLAIM", "SOURCE", "relations")
+LABELS = (*SPAN_LABELS, "relations")  # the table rows
 
 
 def train_cli(

@@ -37,6 +37,19 @@ def changes_md(name: str, version: str, parent: str | None, diff: Diff, manifest
     return "\n".join(lines) + "\n"
 
 
+def _adjudication_lines(manifest: dict[str, Any]) -> list[str]:
+    """With policy `adjudicated`: how many documents each rule decided (counts over the whole pull)."""
+    adj = manifest.get("adjudication")
+    if not adj:
+        return []
+    docs = adj["documents"]
+    return [
+        f"Adjudication: {docs.get('adjudicated', 0)} document(s) adjudicated by a reviewer, {docs.get('agreed', 0)} agreed by every annotator,",
+        f"{docs.get('single', 0)} single-annotated, {docs.get('majority', 0) + docs.get('latest', 0)} disagreeing and unreviewed (fallback `{adj['fallback']}`).",
+        "",
+    ]
+
+
 def readme_md(name: str, manifest: dict[str, Any], scheme: Scheme) -> str:
     version = manifest["version"]
     counts = manifest["counts"]
@@ -55,6 +68,7 @@ def readme_md(name: str, manifest: dict[str, Any], scheme: Scheme) -> str:
         f"(toolkit {manifest['toolkit_version']}, policy `{manifest['policy']}`, label scheme",
         f"{scheme.name} v{scheme.version}, sha256 {scheme.digest[:12]}). Parent version: {manifest['parent'] or 'none'}.",
         "",
+        *_adjudication_lines(manifest),
         "Splits are deterministic: near-duplicate texts share a split, a document never changes split",
         "between versions and the test split is frozen after the first version (see `labeling/datasets/splits.py`).",
         "",

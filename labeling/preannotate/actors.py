@@ -32,6 +32,8 @@ _PLACE_PREPS = frozenset(
 # ("according to X"), "of", "from", "on" or "over".
 _STRICT_PLACE_PREPS = frozenset({"in", "near", "inside", "outside", "around", "across", "through", "along", "within", "toward", "towards", "into"})
 _PLACE_HEADS = frozenset({"region", "regions", "province", "provinces", "area", "areas", "district", "districts", "city", "cities", "town", "towns", "village"})
+# "between A and B" after these joins places, not parties.
+_ROUTE_NOUNS = frozenset({"road", "roads", "route", "highway", "border", "frontier", "corridor", "railway", "bridge", "flights", "line"})
 # Group nouns that are also weapon platforms.
 _PLATFORM_NOUNS = frozenset({"fighter", "fighters"})
 
@@ -40,7 +42,7 @@ def actor_regions(ents, cues: Cues, weapons: list[Region]) -> list[Region]:
     out: list[Region] = []
     places = _document_places(ents)
     for ent in ents:
-        if ent.text in places and ent.root.dep_ not in _AGENT_DEPS:
+        if ent.text in places and not _acts(ent.root, cues):
             continue  # "in Sinjar" earlier or later: the NER's ORG "Sinjar" elsewhere is the same town
         r = actor_for_entity(ent, cues, weapons)
         if r:
@@ -59,7 +61,7 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
     start, end = ent.start, ent.end
     if all(t.lower_ in cues.titles or t.is_punct for t in ent) or not any(t.text[:1].isupper() for t in ent):
         return None  # "Brig" alone, or a lower-case word the NER took for a name
-    if cues.is_media(ent.text, [t.text for t in ent]):
+    if cues.is_media(ent.text, [t.text for t in ent]) or _reports_only(ent, cues):
         return None
     group = group_head(ent, cues)
     if group is not None and group.lower_ in _PLATFORM_NOUNS and any("fighter" in doc.text[w.start : w.end].lower() for w in weapons):
@@ -77,7 +79,7 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
     if label in cues.actor_when_agent and acting:
         return region(doc, start, end, "ACTOR", "actor-agent")
     # "send Ukraine a package", "thanking Washington": a country as recipient or target.
-    if label in cues.actor_when_agent and ent.root.dep_ in ("dobj", "dative") and ent.root.head.pos_ == "VERB":
+    if label in cues.actor_when_agent and _object_of_verb(ent.root):
         return region(doc, start, end, "ACTOR", "actor-target")
     # "The Russians" as subject; "Russian" as an adjective is not an actor.
     if label in cues.actor_nationality and acting and ent.root.tag_ in ("NNPS", "NNP", "NNS"):
@@ -94,6 +96,22 @@ def _acts(tok: Token, cues: Cues) -> bool:
     if tok.dep_ == "poss":  # "Russia's decision" acts; "Syria's north" is a place
         return tok.head.lower_ not in cues.place_nouns
     return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps)
+
+
+def _reports_only(ent: Span, cues: Cues) -> bool:
+    """An outlet by its context: "the daily X", "the broadcaster X", or an ORG told something ("told X")."""
+    doc = ent.doc
+    if ent.start > 0 and doc[ent.start - 1].lower_ in cues.media_descriptors:
+        return True
+    root = ent.root
+    return ent.label_ == "ORG" and root.dep_ in ("dobj", "dative") and root.head.lower_ in ("told", "tells", "tell", "telling")
+
+
+def _object_of_verb(tok: Token) -> bool:
+    """The object of a verb, also as a conjunct: "urged Asmara and Addis Ababa to talk"."""
+    while tok.dep_ == "conj" and tok.head.i != tok.i:
+        tok = tok.head
+    return tok.dep_ in ("dobj", "dative") and tok.head.pos_ == "VERB"
 
 
 def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
@@ -126,6 +144,8 @@ def _is_place(tok: Token) -> bool:
     # "the Kyiv, Odesa and Poltava regions": names modifying a place noun, however the NER typed them.
     while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
+    if tok.dep_ == "pobj" and tok.head.lower_ == "between" and tok.head.head.lower_ in _ROUTE_NOUNS:
+        return True  # "the road between El Obeid and Kosti"
     return tok.dep_ in ("compound", "nmod") and tok.head.lower_ in _PLACE_HEADS
 
 
@@ -159,6 +179,8 @@ def _title_start(doc: Doc, start: int, cues: Cues) -> int:
             start -= 1
         elif prev.text == "." and start > 1 and doc[start - 2].lower_ + "." in cues.titles and not doc[start - 2].whitespace_:
             start -= 2  # "Lt" "." tokenised apart
+        elif prev.text == "-" and start > 1 and not doc[start - 2].whitespace_ and not prev.whitespace_ and doc[start - 2].lower_ in cues.titles:
+            start -= 2  # "Secretary-General" tokenised as "Secretary" "-" "General"
         else:
             break
     return start

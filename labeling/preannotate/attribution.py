@@ -19,9 +19,11 @@ A cue with no recognisable content yields nothing: a SOURCE only exists with a C
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
+from spacy.strings import hash_string  # type: ignore[attr-defined]  # a Cython function spaCy ships no stub for
 from spacy.tokens import Doc, Token
 
 from .actors import name_extent
@@ -31,7 +33,12 @@ from .regions import PRONOUN_TAGS, Region, ent_of, region, text_region
 _NP_LEFT = frozenset({"det", "compound", "amod", "nmod", "poss", "nummod", "quantmod"})
 _NAME_ENTS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})
 _QUOTE_OR_LINE = re.compile(r'["“”\n]')
-_GAP_BEFORE = re.compile(r"[\s,;:—–-]*")
+_GAP_BEFORE = re.compile(r"[\s,;:—–-]*(?:(?:So|Thus)\s+)?")
+# 'described X as "Q"', 'calling it "Q"': the quote needs no comma or colon before it.
+_NAMING = frozenset({"described", "describes", "describe", "describing", "calling"})
+_CONFIRMATION = hash_string("confirmation")
+# "denied reports that C": the clause hangs off the noun.
+_REPORT_NOUNS = frozenset({"reports", "report", "claims", "allegations", "accusations", "suggestions", "rumours", "rumors"})
 _GAP_AFTER = re.compile(r"[\s,:]*")
 _GAP_AFTER_END = re.compile(r".*[,:]\s*", re.S)
 
@@ -75,6 +82,11 @@ def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
                 found.append(att)
         if lower in relay_ids:
             relays.append(tok)
+        elif lower == _CONFIRMATION:
+            att = _confirmation(tok, cues)
+            if att:
+                found.append(att)
+    _attach_run_on_quotes(text, found)
     for tok in relays:
         relay = _relay_source(tok, cues)
         if relay is None:
@@ -93,10 +105,28 @@ def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
     return found
 
 
+def _attach_run_on_quotes(text: str, found: list[Attribution]) -> None:
+    """A quote over paragraphs: each opens with a mark, only the last closes; all belong to the last one's cue."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    by_start = {c.start: att for att in found for c in att.claims if c.rule == "claim-quote"}
+    for (a, b), (c, _) in reversed(list(itertools.pairwise(lines))):
+        line, nxt = text[a:b], text[c : c + 1]
+        if line[:1] not in ('"', "“") or nxt not in ('"', "“") or len(_QUOTE_OR_LINE.findall(line)) != 1:
+            continue
+        att = by_start.get(c + 1)
+        r = text_region(text, a + 1, b, "CLAIM", "claim-quote")
+        if att is None or r is None:
+            continue
+        att.claims.append(r)
+        by_start[r.start] = att
+
+
 def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[int, Attribution]) -> Attribution | None:
-    subj = _subject(v)
-    if subj is None:
-        return None
+    if v.lower_ == "went" and not any(c.dep_ == "prt" and c.lower_ == "on" for c in v.children):
+        return None  # "went on" is a cue, "went to" is not
+    subj = _subject(v, cues)
+    if subj is None or subj.lower_ in ("nobody", "none") or any(c.dep_ == "det" and c.lower_ == "no" for c in subj.children):
+        return None  # "no group has claimed it": nobody is a SOURCE
     src = _source(subj, cues, "source-pronoun" if subj.tag_ in PRONOUN_TAGS else "source-cue")
     if src is None:
         return None
@@ -105,6 +135,12 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
     cue_start = doc[min(v.i, si)].idx
     cue_end = max(v.idx + len(v.text), doc[sj - 1].idx + len(doc[sj - 1].text))
     att = Attribution(sources=[(src, subj.i)])
+    for other in subj.conjuncts:  # "the army and the police said": both are SOURCEs
+        more = _source(other, cues, "source-cue")
+        if more is not None and other.i > subj.i:
+            att.sources.append((more, other.i))
+            sj = max(sj, _np_range(other, cues)[1])
+            cue_end = max(cue_end, doc[sj - 1].idx + len(doc[sj - 1].text))
     for q_open, q_close in quotes:
         if q_close < cue_start and _GAP_BEFORE.fullmatch(text, q_close + 1, cue_start):
             att.claims = [r for r in [text_region(text, q_open + 1, q_close, "CLAIM", "claim-quote")] if r]
@@ -116,7 +152,7 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
             break
     heads = [v.i]
     if not att.claims:
-        comp = next((c for c in v.children if c.dep_ == "ccomp"), None) or _statement_clause(v, cues)
+        comp = next((c for c in v.children if c.dep_ == "ccomp"), None) or _statement_clause(v, cues) or _reported_clause(v)
         if comp is not None:
             keep = "first" if comp.i > v.i else "last"
             for i, j in _clauses(comp, cues):
@@ -127,6 +163,12 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
             r = region(doc, v.head.left_edge.i, min(v.i, si), "CLAIM", "claim-before-cue", articles=False)
             att.claims += [r] if r else []
             heads.append(v.head.i)
+        else:
+            before = _clause_before(v, si)
+            if before is not None:
+                r = region(doc, before[0], before[1], "CLAIM", "claim-before-cue", articles=False)
+                att.claims += [r] if r else []
+                heads.append(doc[before[0]].sent.root.i)
     # A claim that swallowed its own source is a parse error, not an attribution.
     att.claims = [c for c in att.claims if not (c.start < src.end and src.start < c.end)]
     if not att.claims:
@@ -136,16 +178,43 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
     return att
 
 
+def _clause_before(v: Token, si: int) -> tuple[int, int] | None:
+    """'C, the news site X reported[, ...].' parsed as anything: the clause from the sentence start to the comma."""
+    doc = v.doc
+    sent = v.sent
+    k = si - 1
+    while k > sent.start and not doc[k].is_punct and doc[k].pos_ in ("DET", "NOUN", "PROPN", "ADJ", "NUM"):
+        k -= 1  # "the news site" before the name
+    if k <= sent.start or doc[k].text != "," or v.i + 1 >= len(doc):
+        return None
+    after = doc[v.right_edge.i + 1] if v.right_edge.i + 1 < len(doc) else None
+    if any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in v.children) or (after is not None and not after.is_punct):
+        return None
+    if sum(not doc[m].is_punct for m in range(sent.start, k)) < 4:
+        return None
+    return sent.start, k
+
+
 def _clauses(comp: Token, cues: Cues) -> list[tuple[int, int]]:
     """Token ranges of a reported clause: 'X said C1 and that C2' gives two; 'and denied ...' is not reported."""
     lo, hi = comp.left_edge.i, comp.right_edge.i + 1
     extra = []
     for c in comp.rights:
+        if c.dep_ == "advcl" and c.lower_ in cues.verbs:
+            hi = min(hi, c.left_edge.i)  # "C, calling it ...": the speaker's own words follow
+            break
+        if c.dep_ != "conj" or c.pos_ not in ("VERB", "AUX"):
+            continue
         that = any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)
-        if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and (that or c.lower_ in cues.verbs or c.lower_ in cues.stance_verbs):
+        # 'C1 and that C2', 'C1 but that C2': two claims ('C1 and C2' stays one);
+        # 'C and denied ...' (a cue or stance verb): the speaker's own act.
+        if that or c.lower_ in cues.verbs or c.lower_ in cues.stance_verbs:
             hi = min(hi, next((t.i for t in comp.rights if t.dep_ == "cc" and t.i < c.i), c.left_edge.i))
             if that:
-                extra.append((c.left_edge.i, c.right_edge.i + 1))
+                start = c.left_edge.i
+                while start < c.i and (comp.doc[start].dep_ in ("cc", "mark") or comp.doc[start].is_punct):
+                    start += 1
+                extra.append((start, c.right_edge.i + 1))
             break
     return [_cut_relays(comp.doc, lo, hi, cues), *extra]
 
@@ -162,10 +231,16 @@ def _cut_relays(doc: Doc, lo: int, hi: int, cues: Cues) -> tuple[int, int]:
     return lo, hi
 
 
-def _subject(v: Token) -> Token | None:
+def _subject(v: Token, cues: Cues) -> Token | None:
     for c in v.children:
         if c.dep_ == "nsubj":
             return c
+    if v.tag_ == "VBG":  # "X denied C, calling it "Q"": the speaker of the nearest cue above
+        for up in v.ancestors:
+            if up.lower_ in cues.verbs and up.i < v.i:
+                subj = next((c for c in up.children if c.dep_ == "nsubj"), None)
+                if subj is not None:
+                    return subj
     # "..., saying C" and "X smiled and said C" share the subject of the verb they hang off.
     if v.dep_ in ("conj", "advcl", "xcomp") and v.head.i != v.i:
         return next((c for c in v.head.children if c.dep_ == "nsubj"), None)
@@ -186,7 +261,7 @@ def _quote_follows(v: Token, text: str, cue_end: int, q_open: int) -> bool:
         0 < len(between) <= 8
         and all(t.is_punct or v.is_ancestor(t) for t in between)
         and all(t.dep_ != "ccomp" for t in between)
-        and _GAP_AFTER_END.fullmatch(text, cue_end, q_open) is not None
+        and (v.lower_ in _NAMING or _GAP_AFTER_END.fullmatch(text, cue_end, q_open) is not None)
     )
 
 
@@ -203,6 +278,28 @@ def _statement_clause(v: Token, cues: Cues) -> Token | None:
     return None
 
 
+def _confirmation(tok: Token, cues: Cues) -> Attribution | None:
+    """'Confirmation that C was given by X': CLAIM C, SOURCE X."""
+    clause = next((c for c in tok.children if c.dep_ in ("acl", "ccomp", "relcl") and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)), None)
+    agent = next((c for c in tok.head.children if c.dep_ == "agent"), None) if tok.dep_ == "nsubjpass" else None
+    who = next((g for g in agent.children if g.dep_ == "pobj"), None) if agent is not None else None
+    if clause is None or who is None:
+        return None
+    src = _source(who, cues, "source-cue")
+    claim = region(tok.doc, clause.left_edge.i, clause.right_edge.i + 1, "CLAIM", "claim-clause", articles=False, marks=True)
+    return Attribution(claims=[claim], sources=[(src, who.i)]) if src and claim else None
+
+
+def _reported_clause(v: Token) -> Token | None:
+    """'X denied reports that C': C hangs off the object noun."""
+    for obj in v.children:
+        if obj.dep_ == "dobj" and obj.lower_ in _REPORT_NOUNS:
+            for c in obj.children:
+                if c.dep_ in ("acl", "relcl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children):
+                    return c
+    return None
+
+
 def _relay_source(tok: Token, cues: Cues) -> Token | None:
     """X in "according to X", "citing X", "as quoted by X"; "a statement from X" -> X."""
     target = None
@@ -212,7 +309,7 @@ def _relay_source(tok: Token, cues: Cues) -> Token | None:
         target = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
     elif lower in cues.citing and tok.tag_ == "VBG":
         target = next((c for c in tok.children if c.dep_ in ("dobj", "pobj")), None)
-    elif lower in cues.relay_participles and any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children):
+    elif lower in cues.relay_participles and (any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children) or tok.head.lower_ in cues.statement_nouns):
         by = next((c for c in tok.children if c.dep_ == "agent"), None)
         target = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
     if target is not None and target.lower_ in cues.statement_nouns:
@@ -255,6 +352,8 @@ def _relayed_clause(relay: Token, host: Token) -> Attribution | None:
 
 
 def _source(tok: Token, cues: Cues, rule: str) -> Region | None:
+    if tok.lower_ in cues.media_descriptors:  # "the broadcaster Shabelle Voice reported": the outlet's name
+        tok = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), tok)
     i, j = _np_range(tok, cues)
     if not any(t.is_alpha for t in tok.doc[i:j]):
         return None  # an emoji or number the parser made a subject
@@ -274,7 +373,7 @@ def _np_range(tok: Token, cues: Cues) -> tuple[int, int]:
         i, j = tok.i, tok.i + 1
     for c in tok.lefts:
         # "Lebanon's National News Agency" -> the agency; "ministry's press service" keeps its owner.
-        if c.dep_ in _NP_LEFT and not (c.dep_ == "poss" and (c.ent_type_ or c.tag_ in PRONOUN_TAGS)):
+        if c.dep_ in _NP_LEFT and not (c.dep_ == "poss" and (c.tag_ in PRONOUN_TAGS or (c.ent_type_ and not tok.is_lower))):
             i = min(i, c.left_edge.i)
     for c in tok.rights:
         if c.dep_ == "compound" or (c.dep_ == "prep" and c.lower_ in ("of", "for")):

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy
 from spacy.language import Language
+from spacy.symbols import ORTH
 from spacy.tokens import Doc
 
 from .actors import actor_for_entity, actor_regions
@@ -25,7 +26,7 @@ from .weapons import weapon_regions
 
 # Bump when a change to the rules in labeling/preannotate/ changes their output: it
 # is part of the pre-annotation model_version fingerprint.
-COMPONENT_VERSION = "2"  # 2: actor gazetteer, definite descriptions, references, agents, datelines
+COMPONENT_VERSION = "3"  # 3: issue 24 cues, run-on quotes, two subjects; 2: actor gazetteer, definite descriptions, references, agents, datelines
 EXTENSION = "conflict"
 _EMPTY = numpy.zeros((0,), dtype="float32")
 
@@ -35,7 +36,14 @@ if not Doc.has_extension(EXTENSION):
 
 @Language.factory("conflict_annotator", default_config={"cues": {}})
 def make_conflict_annotator(nlp: Language, name: str, cues: dict[str, Any]) -> ConflictAnnotator:
-    return ConflictAnnotator(name, cues)
+    component = ConflictAnnotator(name, cues)
+    # "Col." and "Brig." split into "Col" "." start a new sentence in the parser: keep
+    # abbreviated ranks and titles whole, as spaCy already does for "Gen." and "Dr.".
+    for title in component.cues.titles:
+        if title.endswith(".") and title[0].isalpha() and title.count(".") == 1:
+            form = title[0].upper() + title[1:]
+            nlp.tokenizer.add_special_case(form, [{ORTH: form}])
+    return component
 
 
 class ConflictAnnotator:

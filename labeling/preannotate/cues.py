@@ -30,6 +30,7 @@ class Cues:
     actor_nationality: frozenset[str]
     media: frozenset[str]  # outlet names, lower-cased, without a leading "the"
     media_suffixes: frozenset[str]
+    media_descriptors: frozenset[str]  # "the daily X", "the broadcaster X": X is an outlet
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Cues:
@@ -59,6 +60,7 @@ class Cues:
             actor_nationality=words("actors", "nationality", lower=False),
             media=media,
             media_suffixes=words("media", "suffixes", lower=False),
+            media_descriptors=words("media", "descriptors"),
         )
 
     @property

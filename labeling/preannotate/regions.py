@@ -99,7 +99,8 @@ def trim(doc: Doc, i: int, j: int, *, articles: bool = True, marks: bool = False
             return i, j
         quotes = sum(doc[k].text in QUOTE_MARKS for k in range(i, j))
         if not last and quotes % 2 == 1 and j < len(doc) and doc[j].text in QUOTE_MARKS:
-            return i, j + 1  # the parser left a closing mark outside the clause
+            j += 1  # the parser left a closing mark outside the clause
+            continue
         if first and last and quotes == 2:
             i, j = i + 1, j - 1
         elif first and quotes % 2 == 1:

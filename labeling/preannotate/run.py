@@ -25,7 +25,6 @@ import hashlib
 import json
 import multiprocessing
 import time
-import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -38,12 +37,10 @@ from ..records import Annotated, Document, Relation, Span, jsonl_writer, region_
 from ..scheme import Scheme, default_scheme
 from ..storage import atomic_write, check_output_dir
 from .gazetteer import actor_patterns
+from .model import LABELS, RELATION, VERSION_META_KEY, is_trained, load_trained, pipeline_version
 from .scores import NO_REGION_SCORE
 
-RELATION = "attributed_to"
-LABELS = ("ACTOR", "WEAPON", "CLAIM", "SOURCE")
 DEFAULT_BATCH_SIZE = 64
-_META_KEY = "conflict_model_version"
 
 
 def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, configs: Path | None = None):
@@ -106,39 +103,8 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
     ):
         fingerprint.update(part.encode() + b"\0")
     fingerprint.update(weapons_raw + b"\0" + cues_raw + b"\0" + actors_raw)
-    nlp.meta[_META_KEY] = f"conflict-rules-{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}-{fingerprint.hexdigest()[:8]}"
+    nlp.meta[VERSION_META_KEY] = f"conflict-rules-{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}-{fingerprint.hexdigest()[:8]}"
     return nlp
-
-
-def is_trained(model: str | Path) -> bool:
-    """A directory written by `labeling train` (its meta.json carries our model_version)."""
-    meta = Path(model) / "meta.json"
-    try:
-        return meta.is_file() and _META_KEY in json.loads(meta.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-
-
-def load_trained(model: str | Path):
-    """Load a trained pre-annotator: rules, learned components and merge are all inside, with their config."""
-    import spacy
-
-    from ..train import components as _learned  # noqa: F401  registers conflict_merge and conflict_reset_ents
-
-    try:
-        with warnings.catch_warnings():  # W012: the span rulers re-read their phrase patterns on load (about 2 s)
-            warnings.filterwarnings("ignore", message=r"\[W012\]")
-            return spacy.load(model)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{model}: not a loadable trained pipeline: {exc}", "Train it again with: labeling train NAME --force") from None
-
-
-def pipeline_version(nlp) -> str:
-    """The model_version of a pipeline made by build_pipeline."""
-    try:
-        return nlp.meta[_META_KEY]
-    except KeyError:
-        raise ConfigError("this spaCy pipeline was not made by build_pipeline", "Call labeling.preannotate.run.build_pipeline().") from None
 
 
 def preannotate(

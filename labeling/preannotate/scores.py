@@ -39,7 +39,7 @@ SCORES: dict[str, float] = {
     "source-pronoun": 0.9,  # a pronoun subject of a cue: its extent cannot be wrong
     "source-cue": 0.85,  # the subject of a cue verb
     "source-relay": 0.8,  # the object of "according to" / "citing" / "as quoted by"
-    # Learned (labeling/train/components.py): a trained pre-annotator's own regions
+    # Learned (labeling/preannotate/learned.py): a trained pre-annotator's own regions
     "learned-name": 0.85,  # a name annotators marked as ACTOR or WEAPON in the training split
     "learned-ner": 0.75,  # the fine-tuned NER (ACTOR, WEAPON)
     "learned-span": 0.6,  # span_finder + spancat (CLAIM, SOURCE)

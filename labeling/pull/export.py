@@ -106,7 +106,9 @@ def _regions(result: list[dict[str, Any]], suggestion: dict[str, Any] | None) ->
     return counts
 
 
-def from_task(task: dict[str, Any], *, scheme: Scheme, policy: str, project_id: int, users: dict[int, str]) -> tuple[Pending | None, list[Issue]]:
+def from_task(
+    task: dict[str, Any], *, scheme: Scheme, policy: str, project_id: int, users: dict[int, str], decision: Any = None, fallback: str = "majority"
+) -> tuple[Pending | None, list[Issue]]:
     """The record parts for one exported task (None when no annotation counts) and the issues found."""
     task_id = int(task["id"])
     data = task.get("data") or {}
@@ -125,7 +127,11 @@ def from_task(task: dict[str, Any], *, scheme: Scheme, policy: str, project_id: 
         versions[a["id"]] = (spans, rels)
         issues += found
     chosen = policies.choose(annotations, policy)
-    if policy == "majority":
+    adjudication: dict[str, Any] = {}
+    if policy == "adjudicated":
+        spans, rels, used, adjudication = _adjudicated(versions, chosen, decision, fallback, text, input_hash, scheme, task_id, doc_id, issues)
+        adjudication["annotators"] = sorted({annotator_name(a, users) for a in annotations})
+    elif policy == "majority":
         spans, rels = policies.majority(list(versions.values()))
         used = [a["id"] for a in annotations]
     else:
@@ -149,6 +155,7 @@ def from_task(task: dict[str, Any], *, scheme: Scheme, policy: str, project_id: 
         "regions": _regions(chosen.get("result") or [], suggestion),
         "doc": data.get("meta") or {},
         "content_hash": data.get("content_hash"),
+        **adjudication,
     }
     if suggestion:
         suggestion = {k: v for k, v in suggestion.items() if k != "region_ids"}
@@ -170,6 +177,25 @@ def from_task(task: dict[str, Any], *, scheme: Scheme, policy: str, project_id: 
                 }
             )
     return Pending(doc_id, task_id, text, spans, rels, meta, suggestion, each), issues
+
+
+def _adjudicated(versions, chosen, decision, fallback: str, text: str, input_hash: str, scheme: Scheme, task_id: int, doc_id: str, issues: list[Issue]):
+    """The `adjudicated` policy (policy.py): spans, relations, annotation ids used, and the meta naming the rule."""
+    if decision is not None:
+        spans, rels, found = validate(text, input_hash, decision.result, scheme, task_id=task_id, annotation_id=decision.annotation_id, doc_id=doc_id)
+        issues += found
+        meta = {"rule": "adjudicated", "reviewer": decision.reviewer, "review_task_id": decision.review_task_id, "review_annotation_id": decision.annotation_id}
+        return spans, rels, sorted(versions), meta
+    every = list(versions.values())
+    if len(every) == 1 or policies.all_agree(every):
+        rule = "single" if len(every) == 1 else "agreed"
+        spans, rels = versions[chosen["id"]]
+        return spans, rels, sorted(versions), {"rule": rule, "reviewer": None}
+    if fallback == "majority":
+        spans, rels = policies.majority(every)
+        return spans, rels, sorted(versions), {"rule": "majority", "reviewer": None}
+    spans, rels = versions[chosen["id"]]
+    return spans, rels, [chosen["id"]], {"rule": "latest", "reviewer": None}
 
 
 class Progress:

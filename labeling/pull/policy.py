@@ -15,6 +15,12 @@ annotation is left out of the dataset and counted as skipped.
                   With one annotation this is that annotation; with two, both must
                   agree. The record's meta then describes the latest annotation and
                   lists every contributing annotation id.
+    adjudicated   the reviewer's annotation in the review project (`labeling review`)
+                  where one exists; else, when every annotator holds the same spans
+                  and relations, that agreed version; else the fallback (`majority`
+                  or `latest`). One annotation alone is that annotation. The record's
+                  meta says which (`rule`: adjudicated, agreed, single, majority,
+                  latest) and names the `annotators` and the `reviewer`.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from typing import Any
 
 from ..records import Relation, Span
 
-POLICIES: tuple[str, ...] = ("latest", "ground-truth", "majority")
+POLICIES: tuple[str, ...] = ("latest", "ground-truth", "majority", "adjudicated")
+FALLBACKS: tuple[str, ...] = ("majority", "latest")
+RULES: tuple[str, ...] = ("adjudicated", "agreed", "single", "majority", "latest")
 
 
 def counting(annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -47,7 +55,17 @@ def choose(annotations: list[dict[str, Any]], policy: str) -> dict[str, Any]:
 
 def majority(versions: list[tuple[list[Span], list[Relation]]]) -> tuple[list[Span], list[Relation]]:
     """Spans and relations that more than half of the annotations agree on (exact match)."""
-    need = len(versions) // 2 + 1
+    return majority_of(versions, need=len(versions) // 2 + 1)
+
+
+def all_agree(versions: list[tuple[list[Span], list[Relation]]]) -> bool:
+    """Every version holds the same spans and relations (exact)."""
+    keys = {(frozenset(s.key() for s in spans), frozenset((r.head, r.child, r.label) for r in rels)) for spans, rels in versions}
+    return len(keys) == 1
+
+
+def majority_of(versions: list[tuple[list[Span], list[Relation]]], *, need: int) -> tuple[list[Span], list[Relation]]:
+    """Spans and relations held by at least `need` of the versions (exact match)."""
     span_votes: Counter = Counter()
     first: dict[tuple, Span] = {}
     for spans, _ in versions:

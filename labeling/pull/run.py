@@ -44,7 +44,7 @@ from ..studio.client import Project, Studio, public_url
 from ..studio.projects import lookup_project
 from .build import build_record, dumps, load_tokenizer, tokenize
 from .export import Pending, Progress, from_task
-from .policy import POLICIES
+from .policy import FALLBACKS, POLICIES, RULES
 from .validate import Issue
 
 BATCH = 256
@@ -63,6 +63,7 @@ class PullResult:
     counts: dict[str, int]  # split -> documents
     held_out: list[str] = field(default_factory=list)
     carried_over: list[str] = field(default_factory=list)
+    rules: dict[str, int] = field(default_factory=dict)  # policy adjudicated: documents per rule
 
 
 def parse_ratios(text: str) -> tuple[float, float, float]:
@@ -98,12 +99,20 @@ def pull(
     unfreeze_test: bool = False,
     scheme: Scheme | None = None,
     on_task: Callable[[int], None] | None = None,
+    fallback: str = "majority",
+    review_project: str | None = None,
 ) -> PullResult:
-    """Export a project and write its annotations as the next version of `dataset` (see the module docstring)."""
+    """Export a project and write its annotations as the next version of `dataset` (see the module docstring).
+
+    `fallback` and `review_project` matter for policy `adjudicated` only (pull/policy.py).
+    """
     if policy not in POLICIES:
         raise DatasetError(f"Unknown policy {policy!r}.", f"Use one of: {', '.join(POLICIES)}.")
+    if fallback not in FALLBACKS:
+        raise DatasetError(f"Unknown fallback {fallback!r}.", f"Use one of: {', '.join(FALLBACKS)}.")
     scheme = scheme or default_scheme()
     proj = _project(studio, project, project_id)
+    decided = _decisions(studio, proj, review_project) if policy == "adjudicated" else {}
     ddir = Path(exports_dir) / check_name(dataset)
     clean_stale_temp_dirs(ddir)
     tmp = new_temp_dir(ddir)
@@ -125,9 +134,16 @@ def pull(
                 ratios=ratios,
                 unfreeze_test=unfreeze_test,
                 on_task=on_task,
+                adjudication=(decided, fallback),
             )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _decisions(studio: Studio, proj: Project, review_project: str | None) -> dict[int, Any]:
+    from ..review.decisions import decisions
+
+    return decisions(studio, proj, review_project)
 
 
 def _prepare(scheme: Scheme) -> Any:
@@ -148,6 +164,7 @@ class _Spool:
         self.issues: list[Issue] = []
         self.misaligned: list[tuple[str, str]] = []
         self.model_versions: set[str] = set()
+        self.rules: Counter[str] = Counter()  # policy adjudicated: documents per rule
 
     def add(self, batch: list[Pending]) -> None:
         """Tokenize a batch of pending records (spaCy batches), build them and append them to the spool."""
@@ -164,6 +181,8 @@ class _Spool:
             self.tally[p.doc_id] = ([s.label for s in p.spans], len(p.relations), rec["task_hash"])
             self.docs[p.doc_id] = Doc(p.doc_id, rec["input_hash"], sig)
             self.fh.write(line)
+            if "rule" in p.meta:
+                self.rules[p.meta["rule"]] += 1
 
     def _replaces(self, p: Pending) -> bool:
         """Two tasks with one document id: the higher task id wins, and the clash is reported."""
@@ -177,13 +196,16 @@ class _Spool:
         self.fh.close()
 
 
-def _spool_export(export: Path, spool: _Spool, *, studio: Studio, proj: Project, scheme: Scheme, policy: str, progress: Progress, on_task) -> None:
+def _spool_export(
+    export: Path, spool: _Spool, *, studio: Studio, proj: Project, scheme: Scheme, policy: str, progress: Progress, on_task, adjudication=({}, "majority")
+) -> None:
     """Stream the export: count progress, choose and validate each task's annotation, build records in batches."""
     users = studio.user_emails()
     batch: list[Pending] = []
     for n, task in enumerate(iter_export(export), 1):
         progress.add(task, users)
-        pending, found = from_task(task, scheme=scheme, policy=policy, project_id=proj.id, users=users)
+        decided, fallback = adjudication
+        pending, found = from_task(task, scheme=scheme, policy=policy, project_id=proj.id, users=users, decision=decided.get(task["id"]), fallback=fallback)
         spool.issues += found
         if pending is not None:
             batch.append(pending)
@@ -244,11 +266,13 @@ def _write_splits(tmp: Path, spool: _Spool, assignment: Any, carried: dict[str, 
     return {"documents": counts, "labels": {k: dict(v) for k, v in labels.items()}, "relations": relations}
 
 
-def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, export_id, policy, ratios, unfreeze_test, on_task) -> PullResult:
+def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, export_id, policy, ratios, unfreeze_test, on_task, adjudication) -> PullResult:
     """Export file -> spooled records -> splits -> a new version (or none when nothing changed)."""
     progress = Progress()
     spool = _Spool(tmp / "records.jsonl", tokenizer)
-    _spool_export(tmp / "export.json", spool, studio=studio, proj=proj, scheme=scheme, policy=policy, progress=progress, on_task=on_task)
+    _spool_export(
+        tmp / "export.json", spool, studio=studio, proj=proj, scheme=scheme, policy=policy, progress=progress, on_task=on_task, adjudication=adjudication
+    )
     (tmp / "export.json").unlink()
     if not spool.index:
         raise NothingToPull(
@@ -292,6 +316,7 @@ def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, e
         "project": {"id": proj.id, "title": proj.title},
         "export_id": export_id,
         "policy": policy,
+        **({"adjudication": {"fallback": adjudication[1], "documents": {r: spool.rules.get(r, 0) for r in RULES}}} if policy == "adjudicated" else {}),
         "ratios": list(ratios),
         "test_frozen": frozen,
         "scheme": {"name": scheme.name, "version": scheme.version, "digest": scheme.digest, "tokenizer": scheme.tokenizer},
@@ -306,6 +331,7 @@ def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, e
     changes = changes_md(dataset, version, manifest["parent"], diff_summaries(inherited.summary, after), manifest)
     final = commit_version(ddir, tmp, manifest, readme_md(dataset, manifest, scheme), changes)
     result.version, result.path = version, final
+    result.rules = dict(manifest.get("adjudication", {}).get("documents", {}))
     return result
 
 

@@ -29,7 +29,7 @@ h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 td:first-child,th:first-child{text-align:left}svg text{font:12px system-ui,sans-serif}.note{color:#666}"""
 
-Row = tuple[str, Sequence[tuple[str, float]]]  # category, [(series, value)]
+Row = tuple[str, Sequence[tuple[str, float | None]]]  # category, [(series, value)]; None: undefined, drawn as "-"
 
 
 def _legend(colors: dict[str, str], x: int, y: int) -> str:
@@ -54,7 +54,7 @@ def bar_chart(
     label_w, plot_w, bar_h = max(170, 12 + 7 * max((len(c) for c, _ in rows), default=0)), 560, 14
     per_row = bar_h + 8 if stacked else bar_h * len(colors) + 10
     height = 40 + per_row * len(rows) + 30
-    top = max_value or max([sum(v for _, v in vals) if stacked else max([v for _, v in vals], default=0) for _, vals in rows] + [1])
+    top = max_value or max([sum(v or 0 for _, v in vals) if stacked else max([v or 0 for _, v in vals], default=0) for _, vals in rows] + [1])
     if fmt == "{:.0f}":  # counts: whole-number ticks
         top = -(-top // 4) * 4
     out = [f'<svg width="{label_w + plot_w + 220}" height="{height}" role="img">', f"<title>{escape(title)}</title>", _legend(colors, label_w, 16)]
@@ -69,8 +69,11 @@ def bar_chart(
         out.append(f'<text x="{label_w - 6}" y="{y0 + (per_row - 8) / 2 + 4:.1f}" text-anchor="end">{escape(category)}</text>')
         x = float(label_w)
         for j, (series, v) in enumerate(vals):
-            w = plot_w * v / top if top else 0
             y = y0 if stacked else y0 + j * bar_h
+            if v is None:
+                out.append(f'<text x="{label_w + 4}" y="{y + bar_h - 4}">-<title>{escape(series)}: undefined</title></text>')
+                continue
+            w = plot_w * v / top if top else 0
             bx = x if stacked else label_w
             out.append(
                 f'<rect x="{bx:.1f}" y="{y}" width="{w:.1f}" height="{bar_h - 2}" fill="{colors[series]}">'
@@ -174,7 +177,10 @@ def render(d: dict[str, Any]) -> str:
         _section(
             "edits",
             (bar_chart(TITLES["edits"], erows, EDIT_COLORS, stacked=True, fmt="{:.0f}") if erows else _none("No spans."))
-            + table(["label", *EDIT_KINDS], [[k, *edits[k].values()] for k in edits] + [["total", *sug["edits"]["total"].values()]]),
+            + table(
+                ["label", *EDIT_KINDS],
+                [[k, *(edits[k][kind] for kind in EDIT_KINDS)] for k in edits] + [["total", *(sug["edits"]["total"][kind] for kind in EDIT_KINDS)]],
+            ),
         )
     )
 

@@ -32,6 +32,9 @@ annotation started from, `spans`/`relations` = the final annotation):
   median lead time, documents and span labels per split).
 - trend: the summary of every version up to this one, read from its
   quality.json when that has the same FORMAT, else computed.
+- undefined figures: a precision, recall or F1 whose denominator is zero
+  (nothing suggested, nothing final: a version without relations) is null in
+  quality.json and `-` in the tables, never a perfect 1.000 (`defined`).
 """
 
 from __future__ import annotations
@@ -48,11 +51,37 @@ from ..datasets.splits import SPLITS
 from ..datasets.store import iter_records, read_manifest, resolve, versions
 from ..errors import DatasetError
 from ..records import Relation, Span
+from .agreement import TeamAgreement
 from .metrics import EDIT_KINDS, MODES, PRF, Scores, agreement, classify_edits, score
 
 FORMAT = 1
 QUALITY_FILE = "quality.json"
 HTML_FILE = "report.html"
+
+
+def defined(p: PRF) -> dict[str, float | None]:
+    """Precision, recall and F1, each None when its denominator is zero: nothing to score is no score, not 1.0."""
+    return {
+        "precision": p.precision if p.tp + p.fp else None,
+        "recall": p.recall if p.tp + p.fn else None,
+        "f1": p.f1 if p.tp + p.fp + p.fn else None,
+    }
+
+
+def scores_dict(s: Scores) -> dict[str, Any]:
+    """Scores.to_dict's shape (per mode: labels, micro, relations), with undefined figures as None."""
+
+    def cell(p: PRF) -> dict[str, Any]:
+        return {"tp": p.tp, "fp": p.fp, "fn": p.fn, **defined(p)}
+
+    return {
+        mode: {
+            "labels": {k: cell(v) for k, v in sorted(s.per_label(mode).items())},
+            "micro": cell(s.micro(mode)),
+            "relations": cell(s.relations(mode)),
+        }
+        for mode in MODES
+    }
 
 
 @dataclass
@@ -95,7 +124,7 @@ class SuggestionQuality:
             "suggested_spans": self.suggested_spans,
             "final_spans": self.final_spans,
             "unchanged_share": self.unchanged_share,
-            "scores": self.scores.to_dict(),
+            "scores": scores_dict(self.scores),
             "edits": {"total": self.edit_totals(), "labels": self.edits},
         }
 
@@ -117,7 +146,7 @@ class Agreement:
 
 def _f1s(s: Scores, labels: bool = True) -> dict[str, Any]:
     def cell(p: PRF) -> dict[str, Any]:
-        return {"f1": p.f1, "matched": p.tp, "unmatched": p.fp + p.fn}
+        return {"f1": defined(p)["f1"], "matched": p.tp, "unmatched": p.fp + p.fn}
 
     out: dict[str, Any] = {}
     for mode in MODES:
@@ -141,6 +170,7 @@ class Quality:
     agreement: Agreement
     progress: dict[str, Any]
     trend: list[dict[str, Any]] = field(default_factory=list)
+    team: TeamAgreement = field(default_factory=TeamAgreement)  # alpha, F1 per pair and vs adjudicated gold (agreement.py)
 
     def summary(self) -> dict[str, Any]:
         """One point of the trend across versions."""
@@ -150,10 +180,10 @@ class Quality:
             "created_at": self.created_at,
             "model_versions": sorted(self.by_model_version),
             "documents": self.suggestions.documents,
-            "f1_exact": s.micro("exact").f1,
-            "f1_overlap": s.micro("overlap").f1,
-            "relation_f1_exact": s.relation_exact.f1,
-            "relation_f1_overlap": s.relation_overlap.f1,
+            "f1_exact": defined(s.micro("exact"))["f1"],
+            "f1_overlap": defined(s.micro("overlap"))["f1"],
+            "relation_f1_exact": defined(s.relation_exact)["f1"],
+            "relation_f1_overlap": defined(s.relation_overlap)["f1"],
             "unchanged_share": self.suggestions.unchanged_share,
         }
 
@@ -167,6 +197,7 @@ class Quality:
             "documents": self.documents,
             "suggestions": {"all": self.suggestions.to_dict(), "model_versions": {k: v.to_dict() for k, v in sorted(self.by_model_version.items())}},
             "agreement": self.agreement.to_dict(),
+            "team": self.team.to_dict(),
             "progress": self.progress,
             "summary": self.summary(),
             "trend": self.trend,
@@ -186,7 +217,7 @@ def quality(version_dir: Path, *, trend: bool = True) -> Quality:
     version_dir = Path(version_dir)
     manifest = read_manifest(version_dir)
     documents = dict.fromkeys(("total", "with_suggestion", "without_suggestion", "unknown_model_version"), 0)
-    overall, agree = SuggestionQuality(), Agreement()
+    overall, agree, team = SuggestionQuality(), Agreement(), TeamAgreement()
     by_mv: dict[str, SuggestionQuality] = {}
     for split in SPLITS:
         for rec in iter_records(version_dir, split):
@@ -204,6 +235,8 @@ def quality(version_dir: Path, *, trend: bool = True) -> Quality:
                 by_mv.setdefault(sug["model_version"], SuggestionQuality()).add(suggested, final)
             if len(rec.get("annotations") or []) >= 2:
                 _add_agreement(agree, rec["annotations"])
+                gold = final if (rec.get("meta") or {}).get("rule") == "adjudicated" else None
+                team.add(len(rec["text"]), _by_annotator(rec["annotations"]), gold)
     counts = manifest["counts"]
     progress = {
         **manifest.get("progress", {}),
@@ -221,19 +254,24 @@ def quality(version_dir: Path, *, trend: bool = True) -> Quality:
         agree,
         progress,
     )
+    q.team = team
     if trend:
         q.trend = trend_of(version_dir, q)
     return q
 
 
-def _add_agreement(agree: Agreement, annotations: list[dict[str, Any]]) -> None:
+def _by_annotator(annotations: list[dict[str, Any]]) -> dict[str, tuple[list[Span], list[Relation]]]:
     by_annotator: dict[str, tuple[list[Span], list[Relation]]] = {}
     for a in annotations:
         name = str(a.get("annotator"))
         if name in by_annotator:  # the same person twice: keep both, apart
             name = f"{name} #{a.get('annotation_id')}"
         by_annotator[name] = (_spans(a["spans"]), _relations(a["relations"]))
-    pairs = agreement(by_annotator)
+    return by_annotator
+
+
+def _add_agreement(agree: Agreement, annotations: list[dict[str, Any]]) -> None:
+    pairs = agreement(_by_annotator(annotations))
     agree.tasks += 1
     agree.pairs += len(pairs)
     for pair, s in pairs.items():

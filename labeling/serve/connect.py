@@ -78,8 +78,7 @@ def connect_backend(studio: Studio, *, url: str, title: str | None = None, proje
         except RequestRejected as exc:
             raise RequestRejected(
                 f"Label Studio refused to connect the backend at {public_url(url)}: {exc.message}",
-                "If it says the URL is blocked, the Label Studio server must run with ML_BLOCK_LOCAL_IP=false (the embedded server does) "
-                "or reach the backend at a non-local address; if it mentions labels, the project's config is not the scheme's.",
+                exc.hint or "If it mentions labels, the project's labeling config is not the scheme's: push into a project made by `labeling push`.",
             ) from None
         changes.append(f"connected the ML backend {public_url(url)} (id {backend.id})")
     elif backend.title != version:

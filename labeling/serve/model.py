@@ -4,9 +4,11 @@ Two kinds of model:
 - "rules" (or an installed pipeline name): `build_pipeline` plus our rule
   component, run through `labeling.preannotate.run.preannotate`, so every
   prediction and model_version is exactly what `labeling preannotate` writes;
-- a directory holding a trained spaCy pipeline (the training command's
-  output): entities and `doc.spans["sc"]` whose labels are in the scheme become
-  regions; a directory that holds our rule component is run like "rules".
+- a directory written by `labeling train`: loaded and versioned by
+  labeling.preannotate.model, as `labeling preannotate --model DIR` does, so
+  both report one model_version;
+- another spaCy pipeline directory: entities and `doc.spans["sc"]` whose
+  labels are in the scheme become regions, versioned by a fingerprint.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from ..scheme import default_scheme
 
 RULES = "rules"
 TRAINED_REGION_SCORE = 0.5  # a trained NER gives no calibrated per-entity score; spancat scores are used when present
-VERSION_META_KEY = "labeling_model_version"  # where a trained pipeline's meta.json may carry its model_version
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,11 @@ class LoadedModel:
 
 def load_model(model: str = RULES, *, model_version: str | None = None) -> LoadedModel:
     """Load `model` ("rules", an installed pipeline name, or a trained pipeline directory)."""
-    from ..preannotate.run import build_pipeline, pipeline_version
+    from ..preannotate.model import is_trained, pipeline_version
+    from ..preannotate.run import build_pipeline
 
     path = Path(model)
-    if model == RULES or not path.exists():
+    if model == RULES or not path.exists() or is_trained(path):
         nlp = build_pipeline(None if model == RULES else model)
         return LoadedModel(nlp, model, model_version or pipeline_version(nlp), True)
     if not path.is_dir() or not (path / "meta.json").is_file():
@@ -54,12 +56,12 @@ def load_model(model: str = RULES, *, model_version: str | None = None) -> Loade
         nlp = spacy.load(path)
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: the spaCy pipeline could not be loaded: {exc}", "Check that the training run finished; re-run it if not.") from None
-    version = model_version or nlp.meta.get(VERSION_META_KEY) or _dir_version(nlp, path)
+    version = model_version or _dir_version(nlp, path)
     return LoadedModel(nlp, str(path), version, "conflict_annotator" in nlp.pipe_names)
 
 
 def _dir_version(nlp: Any, path: Path) -> str:
-    """A stable version for a trained directory without one in its meta: a fingerprint of its config and meta."""
+    """A stable version for a spaCy directory not made by `labeling train`: a fingerprint of its config and meta."""
     digest = hashlib.sha256()
     for name in ("config.cfg", "meta.json"):
         if (path / name).is_file():

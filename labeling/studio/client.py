@@ -25,7 +25,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from ..errors import AuthFailed, ConfigConflict, ConnectionFailed, LabelingError, ProjectGone, ProjectNotFound, RequestRejected
+from ..errors import AuthFailed, ConfigConflict, ConnectionFailed, DatabaseLocked, LabelingError, ProjectGone, ProjectNotFound, RequestRejected
 from .server import load_credentials
 
 NO_RETRY = {"max_retries": 0}  # imports must never be sent twice by the SDK: resume logic does that safely
@@ -52,6 +52,12 @@ class Project:
     task_count: int
     model_version: str | None
     description: str = ""
+
+
+@dataclass
+class Member:
+    id: int
+    email: str
 
 
 @dataclass
@@ -85,6 +91,18 @@ def _translate_errors(url: str):
     except httpx.HTTPError as exc:
         raise ConnectionFailed(f"Network error talking to {public_url(url)}: {exc}", "Check the URL and re-run; the command is safe to repeat.") from None
     except ApiError as exc:
+        if exc.status_code == 403 and (blocked := _blocked_address(exc.body)):
+            raise RequestRejected(
+                f"Label Studio at {public_url(url)} refused the address (HTTP 403): {blocked}",
+                "Its SSRF protection blocks private and local addresses. Start that Label Studio with ML_BLOCK_LOCAL_IP=false "
+                "(ML backends) and SSRF_PROTECTION_ENABLED=false (webhooks), as `labeling server start` does, "
+                "or give an address it accepts (--url http://HOST:9090 with HOST a public name of this machine).",
+            ) from None
+        if exc.status_code == 403 and not _token_refused(exc.body):
+            raise LabelingError(
+                f"Label Studio at {public_url(url)} refused the request (HTTP 403): {_short(exc.body)}",
+                "The token was accepted; the account it belongs to may lack the permission (ask the server's admin).",
+            ) from None
         if exc.status_code in (401, 403):
             raise AuthFailed(
                 f"Label Studio at {public_url(url)} refused the API token (HTTP {exc.status_code}).",
@@ -92,7 +110,37 @@ def _translate_errors(url: str):
             ) from None
         if exc.status_code == 400:
             raise RequestRejected(f"Label Studio refused the request: {_short(exc.body)}") from None
+        if "database is locked" in _short(exc.body):
+            raise DatabaseLocked(
+                f"Label Studio at {public_url(url)} answered `database is locked`: its SQLite database serves one writer at a time, and another write held it.",
+                "Retry after the other push (or bulk action) ends; the command is safe to repeat. A team pushing at once needs Label Studio on PostgreSQL.",
+            ) from None
         raise LabelingError(f"Label Studio at {public_url(url)} answered HTTP {exc.status_code}: {_short(exc.body)}") from None
+
+
+def _detail(body: Any) -> str:
+    return str(body.get("detail", "")) if isinstance(body, dict) else str(body or "")
+
+
+def _blocked_address(body: Any) -> str | None:
+    """Label Studio's reason when its SSRF protection refused a URL (core/utils/io.py: 'URL resolves to a reserved network address')."""
+    detail = _detail(body)
+    return detail if "reserved network address" in detail else None
+
+
+def _token_refused(body: Any) -> bool:
+    """A 403 about the credentials themselves (DRF: 'Invalid token.', 'Authentication credentials were not provided.')."""
+    detail = _detail(body).lower()
+    return not detail or any(word in detail for word in ("token", "credential", "authenticat"))
+
+
+def _form_errors(page: str) -> str:
+    """The error messages of a re-rendered Django form page (never the page itself)."""
+    import html
+    import re
+
+    found = re.findall(r'class="[^"]*(?:error|field_errors)[^"]*"[^>]*>\s*(?:<[^>]+>\s*)*([^<]{3,200})', page)
+    return "; ".join(dict.fromkeys(html.unescape(f).strip() for f in found)) or "the sign-up form was not accepted"
 
 
 def _short(body: Any) -> str:
@@ -293,24 +341,27 @@ class Studio:
             ids = [p.id for p in self._sdk.predictions.list(task=task_id) if p.model_version == model_version]
         return max(ids) if ids else None
 
-    def delete_unannotated_tasks(self, project_id: int, task_ids: list[int]) -> None:
-        """Delete these tasks, but only those that hold no annotation at the moment of deletion.
+    def delete_unannotated_tasks(self, project_id: int, task_ids: list[int]) -> int:
+        """Delete these tasks, but only those that hold no annotation at the moment of deletion; returns how many it deleted.
 
         The filter travels with the delete action, so an annotation submitted after our
-        check still protects its task. Ids already deleted are ignored by Label Studio.
+        check still protects its task. Ids already deleted are ignored by Label Studio;
+        the count is Label Studio's own (`processed_items`): what this request removed.
         """
         if not task_ids:
-            return
+            return 0
         none = [
             {"filter": f"filter:tasks:{field}", "operator": "equal", "type": "Number", "value": 0} for field in ("total_annotations", "cancelled_annotations")
         ]
         with _translate_errors(self.url), _project_gone(project_id):
-            self._sdk.actions.create(
+            r = self._sdk.actions.with_raw_response.create(
                 id="delete_tasks",
                 project=project_id,
                 filters={"conjunction": "and", "items": none},
                 selected_items={"all": False, "included": task_ids},
+                request_options=NO_RETRY,  # a timed-out delete may still run: the caller re-reads instead
             )
+        return int(r.response.json().get("processed_items", 0))
 
     # -- exports ------------------------------------------------------------
 
@@ -387,6 +438,69 @@ class Studio:
         """User id -> email, to name annotators (the export only carries ids)."""
         with _translate_errors(self.url):
             return {u.id: u.email or u.username or str(u.id) for u in self._sdk.users.list()}
+
+    # -- team: accounts, overlap, who annotated what (labeling team / labeling review) --------
+
+    def members(self) -> list[Member]:
+        """Every user of the organisation (id, email)."""
+        with _translate_errors(self.url):
+            return sorted((Member(u.id or 0, u.email or u.username or "") for u in self._sdk.users.list()), key=lambda m: m.id)
+
+    def sign_up(self, email: str, password: str) -> None:
+        """Create an account with a password through the organisation's invite link (the way Community supports it).
+
+        `POST /api/users/` sets no usable password; the invite sign-up form does.
+        """
+        with _translate_errors(self.url):
+            invite = self._sdk._client_wrapper.httpx_client.request("api/invite", method="GET")
+            invite.raise_for_status()
+            path = invite.json()["invite_url"]
+            with httpx.Client(base_url=self.url, timeout=60, follow_redirects=False) as web:
+                web.get(path)
+                form = {"email": email, "password": password, "allow_newsletters": "false", "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")}
+                r = web.post(path, data=form, headers={"Referer": f"{self.url}{path}"})
+        if r.status_code not in (301, 302, 303):
+            raise RequestRejected(f"Label Studio refused to create the account {email}: {_form_errors(r.text)}")
+
+    @staticmethod
+    def login_token(url: str, email: str, password: str) -> str:
+        """An annotator's own API token: log in through the form as they would, then ask for it."""
+        url = url.rstrip("/")
+        with _translate_errors(url), httpx.Client(base_url=url, timeout=60, follow_redirects=False) as web:
+            web.get("/user/login/")
+            form = {"email": email, "password": password, "csrfmiddlewaretoken": web.cookies.get("csrftoken", "")}
+            r = web.post("/user/login/", data=form, headers={"Referer": f"{url}/user/login/"})
+            if r.status_code not in (301, 302, 303):
+                raise AuthFailed(f"Label Studio refused the login of {email}.", "Check the password file, or add the account again with --password-file.")
+            got = web.get("/api/current-user/token")
+            got.raise_for_status()
+            return str(got.json()["token"])
+
+    def set_overlap(self, project_id: int, annotators: int, share: int = 100) -> None:
+        """Each task is served until `annotators` people annotated it (for `share` % of tasks): Label Studio's
+        `maximum_annotations` / `overlap_cohort_percentage`, accepted by the project API in Community."""
+        self.update_project(project_id, maximum_annotations=annotators, overlap_cohort_percentage=share)
+
+    def overlap(self, project_id: int) -> tuple[int, int]:
+        """(maximum_annotations, overlap_cohort_percentage) of a project."""
+        with _translate_errors(self.url):
+            p = self._sdk.projects.get(id=project_id)
+        return int(p.maximum_annotations or 1), int(p.overlap_cohort_percentage if p.overlap_cohort_percentage is not None else 100)
+
+    def tasks_by_annotator(self, project_id: int) -> dict[int, int]:
+        """User id -> number of the project's tasks that user annotated (submitted or skipped)."""
+        counts: dict[int, int] = {}
+        with _translate_errors(self.url):
+            # `include` keeps the payload to two fields; Label Studio computes `annotators` only with fields=all.
+            for t in self._sdk.tasks.list(project=project_id, fields="all", include="id,annotators", page_size=1000):
+                for user_id in set(getattr(t, "annotators", None) or []):
+                    if isinstance(user_id, int):
+                        counts[user_id] = counts.get(user_id, 0) + 1
+        return counts
+
+    def projects(self) -> list[Project]:
+        with _translate_errors(self.url):
+            return sorted((self._project(p) for p in self._sdk.projects.list(page_size=100)), key=lambda p: p.id)
 
     # -- ML backends (labeling serve / labeling backend) -------------------------
 

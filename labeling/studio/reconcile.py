@@ -2,9 +2,8 @@
 
 Label Studio has no unique constraint or lock on project titles or task data,
 so two pushes that start together can both create the project, or both import
-the same document. Instead of a lock, every push re-reads what it relies on
-after creating a project and after importing, and applies the same
-deterministic rule; whatever the interleaving, the pushers converge:
+the same document. Every push re-reads what it relies on after creating a
+project and after importing, and applies the same deterministic rule:
 
 - Projects: of several projects with one title, the lowest id is kept. A twin
   is merged into it (documents it lacks are imported with their predictions),
@@ -21,22 +20,36 @@ deterministic rule; whatever the interleaving, the pushers converge:
   never deleted; if several duplicates hold annotations they are all kept and
   reported by task id, so a person decides.
 
-Deleting an already-deleted task or project is not an error, so several
-pushers reconciling at once do no harm. The delete itself carries a "no
-annotations" filter, so an annotation submitted after our check still
-protects its task.
+Removal converges whatever the interleaving. A push reconciles after its own
+last import, so the push whose batch lands last reads everything; it re-reads
+until a read finds nothing to remove (a read made while another push's batches
+land or its deletes run can miss tasks; the read after one's own delete cannot
+miss what that delete left). The survivor rule depends only on what is read
+(the lowest id of a document's unannotated tasks), and a task is removed only
+when a lower one of its document was seen, so two pushers never remove each
+other's survivor. Removal itself is serialised by a per-project lock file
+(studio/lock.py): no two pushes on this machine delete at the same moment,
+which SQLite Label Studio cannot take. The count reported is Label Studio's
+own answer to our deletes, so two pushers never count the same task.
+The delete carries a "no annotations" filter, so an annotation submitted
+after our check still protects its task. See docs/concurrency.md.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ..errors import DuplicatesNeedReview, LabelingError, ProjectGone
+from ..errors import DatabaseLocked, DuplicatesNeedReview, LabelingError, ProjectGone
 from .client import Project, Studio, TaskState
+from .lock import removal_lock
 
 MANAGED_MARK = "Managed by the `labeling` toolkit"
+MAX_ROUNDS = 20  # reads per reconcile; another push still importing reconciles its own late batches itself
+DELETE_CHUNK = 500  # tasks per delete request: each holds SQLite's one write lock only briefly
+LOCKED_BACKOFF = (0.5, 1.0, 2.0, 4.0)  # seconds between retries of a delete answered `database is locked`
 
 
 @dataclass
@@ -103,7 +116,8 @@ def _merge_into(studio: Studio, twin: Project, keeper: Project, title: str, resu
 
 def empty_twin(studio: Studio, project_id: int) -> None:
     """Delete every unannotated task of a merged twin (an annotated one is kept: nothing is lost)."""
-    studio.delete_unannotated_tasks(project_id, [s.id for s in studio.iter_task_states(project_id)])
+    with removal_lock(studio.url, project_id):
+        delete_tasks(studio, project_id, [s.id for s in studio.iter_task_states(project_id)])
 
 
 def twin_title(title: str, keeper_id: int) -> str:
@@ -113,40 +127,87 @@ def twin_title(title: str, keeper_id: int) -> str:
 
 
 def reconcile_tasks(studio: Studio, project_id: int, result: Reconciled) -> Reconciled:
-    """Leave one task per document in the project (see the module docstring)."""
+    """Leave one task per document in the project (see the module docstring).
+
+    Under the project's removal lock (studio/lock.py), so no two pushes here delete at
+    once: read, remove, and read again until a read finds nothing left to remove,
+    since another push's batches may land while we work. A task counts as removed
+    by this push when it was in our delete and the next read no longer holds it.
+    `needs_review` is what the last read found.
+    """
+    sent: dict[int, str] = {}  # task id -> doc id, deleted by the previous round
+    with removal_lock(studio.url, project_id):
+        for round_no in range(MAX_ROUNDS + 1):
+            states = list(studio.iter_task_states(project_id))
+            held = {s.id: doc_key(s) for s in states}
+            result.tasks_removed += sum(held.get(task_id) != doc_id for task_id, doc_id in sent.items())  # SQLite Label Studio reuses freed ids
+            review: list[tuple[str, list[int]]] = []
+            sent = _remove_duplicates_once(studio, project_id, states, result, review) if round_no < MAX_ROUNDS else {}
+            if not sent:
+                break
+        result.needs_review = review
+    return result
+
+
+def _remove_duplicates_once(
+    studio: Studio, project_id: int, states: list[TaskState], result: Reconciled, review: list[tuple[str, list[int]]]
+) -> dict[int, str]:
+    """The removal one read of the project calls for: the tasks it deleted (id -> doc id), none when nothing was left to remove."""
     by_doc: dict[str, list[TaskState]] = defaultdict(list)
-    for state in studio.iter_task_states(project_id):
+    for state in states:
         if (key := doc_key(state)) is not None:
             by_doc[key].append(state)
     groups = {doc_id: sorted(states, key=lambda s: s.id) for doc_id, states in sorted(by_doc.items()) if len(states) > 1}
-    if not groups:
-        return result
+    plans = []
+    for doc_id, group in groups.items():
+        annotated = [s for s in group if s.annotations]
+        keeper = annotated[0] if annotated else group[0]
+        plans.append((doc_id, annotated, keeper, [s for s in group if s not in annotated and s is not keeper]))
+    worked = _with_work(studio, [s.id for *_, extra in plans for s in extra])  # only tasks we would delete
+    doomed: dict[int, list[TaskState]] = {}  # keeper id -> its removable duplicates
+    for doc_id, annotated, keeper, extra in plans:
+        kept = annotated + [s for s in extra if s.id in worked]
+        if len(kept) > 1 or (kept and keeper not in kept):
+            review.append((doc_id, sorted({keeper.id, *(s.id for s in kept)})))
+        if removable := [s for s in extra if s.id not in worked]:
+            doomed[keeper.id] = removable
+    if not doomed:
+        return {}
+    _move_predictions(studio, project_id, doomed, result)
+    sent = {s.id: str(doc_key(s)) for extra in doomed.values() for s in extra}
+    delete_tasks(studio, project_id, list(sent))
+    return sent
+
+
+def _move_predictions(studio: Studio, project_id: int, doomed: dict[int, list[TaskState]], result: Reconciled) -> None:
+    """Give each keeper the predictions (by model_version) it lacks and a duplicate about to be removed holds."""
     # One Data Manager query per model_version instead of one request per task.
     holding = {mv: studio.task_ids_with_model_version(project_id, mv) for mv in studio.model_versions(project_id)}
-    doomed: list[int] = []
     moving: list[dict] = []
-    plans = []
-    for doc_id, states in groups.items():
-        held = [s for s in states if s.annotations]
-        keeper = held[0] if held else states[0]
-        plans.append((doc_id, states, held, keeper, [s for s in states if s not in held and s is not keeper]))
-    worked = _with_work(studio, [s.id for *_, extra in plans for s in extra])  # only tasks we would delete
-    for doc_id, _states, held, keeper, extra in plans:
-        held = held + [s for s in extra if s.id in worked]
-        extra = [s for s in extra if s.id not in worked]
-        if len(held) > 1 or (held and keeper not in held):
-            result.needs_review.append((doc_id, sorted({keeper.id, *(s.id for s in held)})))
+    for keeper_id, extra in doomed.items():
         for mv, ids in holding.items():
             donor = next((s for s in extra if s.id in ids), None)
-            if keeper.id not in ids and donor is not None:
-                moving += [{"task": keeper.id, **p} for p in studio.task_predictions(donor.id) if p["model_version"] == mv]
-        doomed += [s.id for s in extra]
+            if keeper_id not in ids and donor is not None:
+                moving += [{"task": keeper_id, **p} for p in studio.task_predictions(donor.id) if p["model_version"] == mv]
     if moving:
         studio.import_predictions(project_id, moving)
         result.predictions_moved += len(moving)
-    studio.delete_unannotated_tasks(project_id, doomed)
-    result.tasks_removed += len(doomed)
-    return result
+
+
+def delete_tasks(studio: Studio, project_id: int, task_ids: list[int]) -> int:
+    """Delete unannotated tasks in short requests, retrying `database is locked` with backoff; returns how many Label Studio removed."""
+    removed = 0
+    for start in range(0, len(task_ids), DELETE_CHUNK):
+        chunk = task_ids[start : start + DELETE_CHUNK]
+        for attempt in range(len(LOCKED_BACKOFF) + 1):
+            try:
+                removed += studio.delete_unannotated_tasks(project_id, chunk)
+                break
+            except DatabaseLocked:
+                if attempt == len(LOCKED_BACKOFF):
+                    raise
+                time.sleep(LOCKED_BACKOFF[attempt])
+    return removed
 
 
 def _with_work(studio: Studio, task_ids: list[int]) -> set[int]:

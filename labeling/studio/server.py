@@ -180,6 +180,7 @@ def start(
     on_wait: Callable[[float], None] | None = None,
     database_url: str | None = None,
     password_file: Path | None = None,
+    block_local_addresses: bool = False,
 ) -> tuple[Status, bool]:
     """Start Label Studio in the background and wait until /health answers.
 
@@ -187,6 +188,8 @@ def start(
     PostgreSQL; the URL (never the password) is remembered, so later starts
     reuse it. The password comes from `password_file` (0600), LABELING_DB_PASSWORD
     or PGPASSWORD, and the database is checked before Label Studio starts.
+    `block_local_addresses=True` leaves Label Studio's SSRF protection on, as a
+    self-hosted Label Studio runs by default (a backend on 127.0.0.1 is refused).
     Returns (status, started): `started` is False when it was already running.
     """
     home = Path(home or state_dir())
@@ -234,8 +237,8 @@ def start(
         LABEL_STUDIO_COLLECT_ANALYTICS="false",
         # A local ML backend (`labeling serve` on 127.0.0.1) and its webhook are refused by default as SSRF;
         # this server is itself bound to 127.0.0.1 for one user, so allow local addresses.
-        ML_BLOCK_LOCAL_IP="false",
-        SSRF_PROTECTION_ENABLED="false",
+        ML_BLOCK_LOCAL_IP=str(block_local_addresses).lower(),
+        SSRF_PROTECTION_ENABLED=str(block_local_addresses).lower(),
     )
     for key in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "DJANGO_DB", "POSTGRE_PASSWORD"):
         env.pop(key, None)  # client settings, not the server's; the database only when asked for

@@ -9,7 +9,7 @@ Steps:
    doc.ents, CLAIM/SOURCE as doc.spans;
 3. spaCy trains configs/train.cfg (conflict_ner fine-tuned from the default
    pipeline's NER, span_finder + spancat) on train, selecting on dev;
-4. the learned components join the rule pipeline (labeling/train/components.py)
+4. the learned components join the rule pipeline (labeling/preannotate/learned.py)
    with a `learned_ruler` of the names annotators confirmed in train;
 5. per label, rules / learned / union is chosen by exact F1 on dev;
 6. the frozen test split is read once, at the end: trained vs rules in eval.json.
@@ -37,18 +37,17 @@ from ..datasets.docbin import record_doc
 from ..datasets.store import read_manifest, resolve, verify
 from ..errors import ConfigError, DatasetError, LabelingError
 from ..paths import configs_dir
+from ..preannotate.learned import CHOICES, ENT_LABELS, NAMES_KEY, SPAN_LABELS, Choice
+from ..preannotate.model import LABELS, VERSION_META_KEY
 from ..records import Document, Relation, Span
 from ..scheme import default_scheme
-from .components import CHOICES, ENT_LABELS, NAMES_KEY, SPAN_LABELS, Choice
 
-LABELS = ("ACTOR", "WEAPON", "CLAIM", "SOURCE")
 MIN_DOCS = {"train": 4, "dev": 1, "test": 1}
 CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 MIN_DEV_SPANS_FOR_LEARNED = 50
 MIN_WIN_SHARE = 0.9  # of the dev bootstrap resamples a learned choice must win to replace the rules
 BOOTSTRAP_RESAMPLES = 1000
 LEARNED = ("conflict_ner", "span_finder", "spancat")
-_META_KEY = "conflict_model_version"  # what labeling.preannotate.run.pipeline_version reads
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -111,7 +110,7 @@ def train(
         for name in unused_components(policy):  # saved disabled: no inference time for what the merge ignores
             nlp.disable_pipe(name)
         model_version = f"{data.name}-{data.version}-{_fingerprint(data, config_bytes, seed, fraction, max_epochs, base, nlp)}"
-        rules_version = nlp.meta[_META_KEY]
+        rules_version = nlp.meta[VERSION_META_KEY]
         test = compare_on(nlp, data.splits["test"], policy)
         report = {
             "dataset": data.ref,
@@ -124,7 +123,7 @@ def train(
             "rules": {"model_version": rules_version, "scores": test["rules"]},
             "trained": {"model_version": model_version, "scores": test["trained"]},
         }
-        nlp.meta[_META_KEY] = model_version
+        nlp.meta[VERSION_META_KEY] = model_version
         nlp.meta["name"] = re.sub(r"\W", "_", f"{data.name}_{data.version}")
         nlp.meta["version"] = "0.0.0"
         nlp.meta["labeling"] = {
@@ -293,9 +292,9 @@ def _unmerged(nlp, records: list[dict[str, Any]]) -> Iterator[tuple[dict[str, An
 
 def _scores_per_doc(nlp, records: list[dict[str, Any]], policies: dict[str, dict[str, str]]) -> dict[str, list[Any]]:
     """Per policy, one Scores per record (in order): what the totals and the dev bootstrap are made of."""
+    from ..preannotate.learned import merge
     from ..preannotate.run import to_annotated
     from ..quality.metrics import score
-    from .components import merge
 
     per_doc: dict[str, list[Any]] = {k: [] for k in policies}
     for rec, doc in _unmerged(nlp, records):
@@ -402,7 +401,7 @@ def _f1_table(scores: dict[str, Any]) -> dict[str, dict[str, float]]:
 def _fingerprint(data: _Version, config_bytes: bytes, seed: int, fraction: float, max_epochs: int | None, base: str, nlp) -> str:
     """Everything that changes the model: the version's manifest, the config, seed, fraction, epochs, base and rules."""
     h = hashlib.sha256()
-    for part in (data.manifest_sha256, hashlib.sha256(config_bytes).hexdigest(), str(seed), repr(fraction), repr(max_epochs), base, nlp.meta[_META_KEY]):
+    for part in (data.manifest_sha256, hashlib.sha256(config_bytes).hexdigest(), str(seed), repr(fraction), repr(max_epochs), base, nlp.meta[VERSION_META_KEY]):
         h.update(part.encode() + b"\0")
     return h.hexdigest()[:8]
 
