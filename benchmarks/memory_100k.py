@@ -31,9 +31,9 @@ FILLER = "Officials said the situation near the border remained tense after the 
 
 def task(n: int, rng: random.Random) -> tuple[int, str, list[AnnotationRow]]:
     names = rng.sample(NAMES, 4)
-    text = "".join(f"{FILLER}{name} moved forward. " for name in names) * 4
+    text = FILLER * 8 + "".join(f"{FILLER}{name} moved forward. " for name in names) + FILLER * 4
     given = []
-    for name in names[:3]:
+    for name in names:
         start = text.index(name)
         given.append((start, start + len(name), "ACTOR"))
     return n, text, [AnnotationRow(n, n, text, tuple(given), ())]
