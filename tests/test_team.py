@@ -191,6 +191,8 @@ def test_two_annotators_review_and_adjudicated_pull(studio: Studio, team, ls_env
     assert team_q["alpha"]["SOURCE"] < 1.0 and team_q["alpha"]["CLAIM"] < 1.0  # doc 0's CLAIM changed after review
     # On the three adjudicated documents the second annotator matched the reviewer's SOURCE, the first never did.
     assert team_q["vs_gold"][e2]["exact"]["labels"]["SOURCE"] == 1.0 and team_q["vs_gold"][e1]["exact"]["labels"]["SOURCE"] == 0.0
+    page = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
+    assert "Krippendorff's alpha" in page.replace("&#x27;", "'") and "Each annotator against the adjudicated gold, 3 document(s)" in page
 
 
 def user_id(studio: Studio, email: str) -> int:

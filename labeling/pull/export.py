@@ -159,24 +159,26 @@ def from_task(
     }
     if suggestion:
         suggestion = {k: v for k, v in suggestion.items() if k != "region_ids"}
-    each = []
-    if len(annotations) >= 2:
-        for a in sorted(annotations, key=lambda a: a["id"]):
-            who = annotator_id(a)
-            each.append(
-                {
-                    "annotation_id": a["id"],
-                    "annotator": annotator_name(a, users),
-                    "annotator_id": who,
-                    "created_at": a.get("created_at"),
-                    "updated_at": a.get("updated_at"),
-                    "lead_time": a.get("lead_time"),
-                    "ground_truth": bool(a.get("ground_truth")),
-                    "spans": span_dicts(versions[a["id"]][0]),
-                    "relations": relation_dicts(versions[a["id"]][1]),
-                }
-            )
+    each = _every_version(annotations, versions, users) if len(annotations) >= 2 else []
     return Pending(doc_id, task_id, text, spans, rels, meta, suggestion, each), issues
+
+
+def _every_version(annotations: list[dict[str, Any]], versions: dict[int, tuple[list[Span], list[Relation]]], users: dict[int, str]) -> list[dict[str, Any]]:
+    """The record's `annotations`: every counting annotation's author and version, by annotation id."""
+    return [
+        {
+            "annotation_id": a["id"],
+            "annotator": annotator_name(a, users),
+            "annotator_id": annotator_id(a),
+            "created_at": a.get("created_at"),
+            "updated_at": a.get("updated_at"),
+            "lead_time": a.get("lead_time"),
+            "ground_truth": bool(a.get("ground_truth")),
+            "spans": span_dicts(versions[a["id"]][0]),
+            "relations": relation_dicts(versions[a["id"]][1]),
+        }
+        for a in sorted(annotations, key=lambda a: a["id"])
+    ]
 
 
 def _adjudicated(versions, chosen, decision, fallback: str, text: str, input_hash: str, scheme: Scheme, task_id: int, doc_id: str, issues: list[Issue]):

@@ -201,7 +201,7 @@ def render(d: dict[str, Any]) -> str:
         )
     else:
         body = _none("No task has two or more annotations.")
-    parts.append(_section("agreement", body))
+    parts.append(_section("agreement", body + _team(d.get("team") or {})))
 
     people = prog.get("annotators", {})
     prows: list[Row] = [(p, [("done", float(v["done"])), ("skipped", float(v["skipped"]))]) for p, v in people.items()]
@@ -251,6 +251,21 @@ def render(d: dict[str, Any]) -> str:
     )
     parts.append("</body></html>\n")
     return "".join(parts)
+
+
+def _team(team: dict[str, Any]) -> str:
+    """Krippendorff's alpha per label and each annotator against adjudicated gold (quality/agreement.py)."""
+    if not team.get("documents") and not team.get("gold_documents"):
+        return ""
+    out = f"<p>Chance-corrected: Krippendorff's alpha per label (characters as units, nominal), {team['documents']} document(s).</p>"
+    out += table(["label", "alpha"], [[k, v] for k, v in team["alpha"].items()])
+    if team.get("vs_gold"):
+        out += f"<p>Each annotator against the adjudicated gold, {team['gold_documents']} document(s) (F1).</p>"
+        out += table(
+            ["annotator", "span F1 exact", "overlap", "relation F1 exact", "overlap"],
+            [[n, v["exact"]["spans"], v["overlap"]["spans"], v["exact"]["relations"], v["overlap"]["relations"]] for n, v in team["vs_gold"].items()],
+        )
+    return out
 
 
 def _pct(x: float | None) -> str:
