@@ -37,6 +37,10 @@ class ServerError(LabelingError):
     """The embedded Label Studio server could not be started, stopped or found."""
 
 
+class PortTaken(LabelingError):
+    """The port a command would listen on is already in use."""
+
+
 class ConnectionFailed(LabelingError):
     """Label Studio is unreachable, or the URL does not point at Label Studio."""
 

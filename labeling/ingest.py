@@ -53,6 +53,10 @@ from .storage import filesystem, is_url
 
 DEFAULT_MAX_CHARS = 100_000
 SUFFIXES = (".txt", ".jsonl", ".csv")
+SUPPORTED = (
+    "Supported inputs: .txt (one article per file), .jsonl (one JSON object per line, text in --text-field), "
+    ".csv (a header row; text in the --text-field column), or a directory of .txt files. Convert or rename the file."
+)
 _SNIFF = 8192  # bytes checked for NUL to call a whole file binary
 
 
@@ -87,8 +91,8 @@ class Summary:
 class _Bad(Exception):
     """One bad record: where and why. Turned into InputError or a skip."""
 
-    def __init__(self, location: str, reason: str):
-        self.location, self.reason = location, reason
+    def __init__(self, location: str, reason: str, hint: str | None = None):
+        self.location, self.reason, self.hint = location, reason, hint
 
 
 def read_documents(
@@ -118,7 +122,7 @@ def read_documents(
                     raise _Bad(doc.origin, f"document {doc.id!r} has {len(doc.text)} characters, over the limit of {max_chars}")
             except _Bad as bad:
                 if not skip_invalid:
-                    hint = "Pass --split-long or raise --max-chars." if "over the limit" in bad.reason else None
+                    hint = bad.hint or ("Pass --split-long or raise --max-chars." if "over the limit" in bad.reason else None)
                     raise InputError(bad.location, bad.reason, hint) from None
                 summary.skipped.append((bad.location, bad.reason))
                 continue
@@ -203,7 +207,7 @@ def _expand_url(url: str) -> Iterator[tuple[_Source, str | None]]:
 def _records(path: _Source, txt_id: str | None, text_field: str, id_field: str) -> Iterator[Document | _Bad]:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        yield _Bad(str(path), f"unknown file type {path.suffix or '(none)'!r}; expected one of {', '.join(SUFFIXES)}")
+        yield _Bad(str(path), f"unknown file type {path.suffix or '(none)'!r}; expected one of {', '.join(SUFFIXES)}", SUPPORTED)
         return
     try:
         fh = path.open("rb")

@@ -50,8 +50,62 @@ def test_command_has_a_readme_entry(name, cmd):
     assert re.search(rf"^#+ .*`labeling {re.escape(name)}", readme, re.M), f"README has no section heading for `labeling {name}`"
 
 
+def test_every_command_group_has_an_example_in_its_help():
+    groups = {name.split()[0] for name, _ in COMMANDS if " " in name}
+    root = typer.main.get_command(app)
+    for group in sorted(groups):
+        text = root.commands[group].help or ""
+        assert re.search(rf"Example:\s+labeling {group}\b", text), f"`labeling {group} --help` has no example"
+
+
 def test_help_runs_without_loading_heavy_libraries():
     r = run_cli(["--help"])
     assert r.returncode == 0 and "push" in r.stdout
     r = run_cli(["push", "--help"])
     assert r.returncode == 0 and "Example: labeling push" in " ".join(r.stdout.split())
+
+
+DOC_FILES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+ROOT = typer.main.get_command(app)
+
+
+def _invocations(text: str) -> list[str]:
+    """`labeling ...` as the docs show it: lines of code blocks (or after `$ `) and inline code spans."""
+    found = []
+    in_block = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_block = not in_block
+            continue
+        if in_block:
+            stripped = line.strip().removeprefix("$ ")
+            if stripped.startswith("labeling "):
+                found.append(stripped.split("#")[0])
+        else:
+            found += [span for span in re.findall(r"`(labeling [^`]+)`", line)]
+    return found
+
+
+def _resolve(words: list[str]) -> tuple[str, click.Command | None]:
+    """The command a shown invocation names (a group alone is a command too), and the words it consumed."""
+    cmd: click.Command = ROOT
+    path = []
+    for word in words:
+        sub = getattr(cmd, "commands", {}).get(word)
+        if sub is None:
+            break
+        cmd, path = sub, [*path, word]
+    return " ".join(path), (cmd if path else None)
+
+
+@pytest.mark.parametrize("doc", DOC_FILES, ids=[p.name for p in DOC_FILES])
+def test_every_command_and_option_the_docs_show_exists(doc):
+    for shown in _invocations(doc.read_text(encoding="utf-8")):
+        words = shown.split()[1:]
+        name, cmd = _resolve([w for w in words if not w.startswith("-")][:2])
+        assert cmd is not None, f"{doc.name}: `{shown}` names no labeling command"
+        known = {o for p in cmd.params for o in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))} | {"--help"}
+        for word in words:
+            option = word.strip("[]()|,.;:").split("=")[0]
+            if re.fullmatch(r"--?[a-z][\w-]*", option) and not option.startswith("--training.") and not option.startswith("--components."):
+                assert option in known, f"{doc.name}: `{shown}`: `labeling {name}` has no option {option}"

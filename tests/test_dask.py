@@ -30,7 +30,7 @@ def test_dask_output_is_byte_identical_to_one_process(single, tmp_path):
     out = tmp_path / "tasks.jsonl"
     r = run_cli(["preannotate", str(ARTICLES), "-o", str(out), "--dask", "local:2", "--chunk-size", "5"])
     assert r.returncode == 0, r.stderr
-    assert "Dask: 6 chunk(s), 6 computed, 0 kept from an earlier run" in r.stderr and "Wrote 26 tasks" in r.stdout
+    assert "Dask: 6 chunks, 6 computed, 0 kept from an earlier run" in r.stderr and "Wrote 26 tasks" in r.stdout
     assert out.read_bytes() == single.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tasks.jsonl"]  # chunk folder removed, nothing half-written
 

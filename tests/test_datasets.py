@@ -185,7 +185,7 @@ def test_splits_are_stable_and_test_is_frozen(v2):
     twin = f"{test_doc.replace('-syndicated', '')}-twin"
     assert twin not in after
     assert json.loads((vdir / "manifest.json").read_text())["held_out"] == [twin]
-    assert f"Held out 1 new near-duplicate(s) of frozen test documents: {twin}" in r.stderr
+    assert f"Held out 1 new near-duplicate of frozen test documents: {twin}" in r.stderr
 
 
 def test_diff_and_show_and_list(v2, setup):

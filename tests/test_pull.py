@@ -186,7 +186,7 @@ def test_invalid_items_are_reported_with_task_and_annotation(latest, project):
         lines = [l for l in r.stderr.splitlines() if l.startswith(kind)]
         assert len(lines) == 1, (kind, r.stderr)
         assert f"task {t2} annotation " in lines[0] and "doc pull-t2" in lines[0]
-    assert "1 span(s) not on token boundaries" in r.stderr
+    assert "1 span not on token boundaries" in r.stderr
     manifest = json.loads((vdir / "manifest.json").read_text())
     assert manifest["summary"]["issues"] == {
         "out-of-range/dropped": 1,

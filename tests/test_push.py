@@ -54,7 +54,7 @@ def test_new_model_version_adds_predictions_not_tasks_and_keeps_annotations(stud
     studio.create_annotation(annotated["id"], result=result, lead_time=3.5)
 
     summary = push_tasks(iter(make_tasks(12, model_version="toy-v2")), studio, project.id)
-    assert (summary.created, summary.predictions_added, summary.present) == (0, 12, 0)
+    assert (summary.created, summary.predictions_added, summary.present) == (0, 12, 12)  # the 12 documents were present
     after = {t["id"]: t for t in project_tasks(studio, project.id)}
     assert len(after) == 12
     assert all(sorted(p["model_version"] for p in t["predictions"]) == ["toy-v1", "toy-v2"] for t in after.values())

@@ -458,7 +458,7 @@ def test_version_2(reports):
     # The terminal tables.
     text = " ".join(r.stdout.split())
     assert "Suggestions vs final, quality@v0002, all model versions: 3 of 4 documents; 64.3% of final spans unchanged" in text
-    assert "Agreement: 1 task(s) with 2+ annotations, 1 pair(s)" in text
+    assert "Agreement: 1 task with 2+ annotations, 1 pair" in text
     assert "Progress: 6 tasks, 4 annotated, 1 skipped, 1 not annotated" in text
     assert f"Wrote {Path('tmp/quality/v0002/quality.json')} and {Path('tmp/quality/v0002/report.html')}" in text
 

@@ -6,7 +6,10 @@ import typer
 
 from ._common import ProjectId, ProjectTitle, out
 
-backend_app = typer.Typer(help="Connect a running `labeling serve` backend to a Label Studio project.", no_args_is_help=True)
+backend_app = typer.Typer(
+    help='Connect a running `labeling serve` backend to a Label Studio project.\n\nExample: labeling backend connect --project "Conflict news" --url http://127.0.0.1:9090',
+    no_args_is_help=True,
+)
 
 
 @backend_app.command("connect")

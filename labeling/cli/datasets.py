@@ -6,9 +6,11 @@ from pathlib import Path
 
 import typer
 
-from ._common import EXPORTS_DIR, ExportsDir, console, out
+from ._common import EXPORTS_DIR, ExportsDir, console, out, plural
 
-datasets_app = typer.Typer(help="Look at and check the dataset versions that `labeling pull` wrote.", no_args_is_help=True)
+datasets_app = typer.Typer(
+    help="Look at and check the dataset versions that `labeling pull` wrote.\n\nExample: labeling datasets show conflict@v2", no_args_is_help=True
+)
 
 
 @datasets_app.command("list")
@@ -26,7 +28,7 @@ def list_cli(exports_dir: ExportsDir = EXPORTS_DIR) -> None:
     for name, versions in found:
         m = read_manifest(exports_dir / name / versions[-1])
         docs = sum(m["counts"]["documents"].values())
-        out.print(f"{name}: {', '.join(versions)} (latest {versions[-1]}: {docs} documents, {m['created_at']})")
+        out.print(f"{name}: {', '.join(versions)} (latest {versions[-1]}: {plural(docs, 'document')}, {m['created_at']})")
 
 
 @datasets_app.command("show")
@@ -50,7 +52,7 @@ def show_cli(ref: str = typer.Argument(..., metavar="NAME[@vN]"), exports_dir: E
     for split in ("train", "dev", "test"):
         n = m["counts"]["documents"][split]
         labels = ", ".join(f"{k} {v}" for k, v in sorted(m["counts"]["labels"][split].items()))
-        out.print(f"  {split}: {n} documents; {labels or 'no spans'}; {m['counts']['relations'][split]} relations")
+        out.print(f"  {split}: {plural(n, 'document')}; {labels or 'no spans'}; {plural(m['counts']['relations'][split], 'relation')}")
     tasks = m["summary"]["tasks"]
     out.print(f"Tasks: {tasks['total']} total, {tasks['annotated']} annotated, {tasks['skipped']} skipped, {tasks['unannotated']} not annotated")
     issues = ", ".join(f"{k} {v}" for k, v in m["summary"]["issues"].items())
@@ -115,11 +117,11 @@ def export_spacy_cli(
 
     r = export_spacy(resolve(exports_dir, ref), output)
     for split, path in r.files.items():
-        out.print(f"Wrote {path} ({r.docs[split]} docs)")
+        out.print(f"Wrote {path} ({plural(r.docs[split], 'document')})")
     out.print(f"{r.spans} spans in doc.spans['sc'], {r.ents} entities in doc.ents ({r.left_out_of_ents} overlapping ACTOR/WEAPON spans left out of ents).")
     out.print(f"{r.relations} attributed_to relations in doc._.rel (every other CLAIM -> SOURCE pair of a doc at 0.0).")
     if r.skipped_misaligned:
-        console.print(f"[yellow]{r.skipped_misaligned} span(s) not on token boundaries left out.[/]")
+        console.print(f"[yellow]{plural(r.skipped_misaligned, 'span')} not on token boundaries left out.[/]")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from ._common import console, out
+from ._common import console, out, plural
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -35,7 +35,7 @@ def evaluate_cli(
     for side, ids in (("gold", result.only_gold), ("predictions", result.only_pred)):
         if ids:
             shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
-            console.print(f"[yellow]Not scored:[/] {len(ids)} document(s) only in the {side}: {shown}", soft_wrap=True)
+            console.print(f"[yellow]Not scored:[/] {plural(len(ids), 'document')} only in the {side}: {shown}", soft_wrap=True)
     if json_path:
         json_path.write_text(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
         console.print(f"Wrote {json_path}")
@@ -44,7 +44,7 @@ def evaluate_cli(
 def _table(scores: Scores, documents: int) -> Table:
     from rich.table import Table
 
-    table = Table(title=f"Scores over {documents} document(s)", title_justify="left")
+    table = Table(title=f"Scores over {plural(documents, 'document')}", title_justify="left")
     table.add_column("Label")
     for mode in ("Exact", "Overlap"):
         for name in ("P", "R", "F1"):

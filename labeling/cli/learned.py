@@ -29,9 +29,9 @@ def learned_cli(
     console.print(f"Memory: {report.describe()}", soft_wrap=True)
     t = memory.thresholds
     out.print(f"model_version suffix: {memory.model_version('') or '(none: empty memory)'}")
-    out.print(f"learned (labelled >= {t.min_labelled}, share >= {t.min_share}): {len(memory.learned())}")
+    out.print(f"learned (labelled >= {t.min_labelled}, share >= {t.min_share}, missed by the model in >= {t.min_missed_share:.0%}): {len(memory.learned())}")
     for (text, label), e in sorted(memory.learned().items(), key=lambda kv: (kv[0][1], -kv[1].labelled, kv[0][0])):
-        out.print(f"  {label:<7} {text!r}: labelled {e.labelled}, seen {e.seen}, rejected {e.rejected}, share {e.share:.2f}")
+        out.print(f"  {label:<7} {text!r}: labelled {e.labelled}, seen {e.seen}, rejected {e.rejected}, share {e.share:.2f}, found by the model {e.found}")
     out.print(f"forgotten (rejected >= {t.forget_min_rejected}, more often than kept): {len(memory.forgotten())}")
     for (text, label), e in sorted(memory.forgotten().items()):
         out.print(f"  {label:<7} {text!r}: labelled {e.labelled}, rejected {e.rejected}")

@@ -10,7 +10,7 @@ from ..errors import LabelingError
 from ..ingest import DEFAULT_MAX_CHARS
 from ..preannotate.on_dask import DEFAULT_CHUNK_SIZE
 from ..preannotate.run import DEFAULT_BATCH_SIZE
-from ._common import Quiet, console, out, reject_flag_values
+from ._common import Quiet, console, out, plural, reject_flag_values
 
 
 def preannotate_cli(
@@ -98,7 +98,7 @@ def _on_dask(inputs: list[str], output: str, *, dask: str, chunk_size: int, mode
 
     def finished(chunks: int, reused: int) -> None:
         if not quiet:
-            console.print(f"Dask: {chunks} chunk(s), {chunks - reused} computed, {reused} kept from an earlier run")
+            console.print(f"Dask: {plural(chunks, 'chunk')}, {chunks - reused} computed, {reused} kept from an earlier run")
 
     with progress_bar("Documents", silent=quiet) as advance:
         written = write_tasks_on_dask(

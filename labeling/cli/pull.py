@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ..pull.policy import FALLBACKS, POLICIES
-from ._common import EXPORTS_DIR, ExportsDir, ProjectId, ProjectTitle, Quiet, console, out
+from ._common import EXPORTS_DIR, ExportsDir, ProjectId, ProjectTitle, Quiet, console, out, plural
 
 DEFAULT_RATIOS = "0.8,0.1,0.1"
 
@@ -72,11 +72,11 @@ def pull_cli(
         console.print(f"... and {len(result.issues) - SHOW_ISSUES} more issues (counted in the manifest).")
     if result.misaligned:
         shown = ", ".join(f"{d}:{s}" for d, s in result.misaligned[:10])
-        console.print(f"[yellow]{len(result.misaligned)} span(s) not on token boundaries[/] (flagged `misaligned`, offsets kept): {shown}")
+        console.print(f"[yellow]{plural(len(result.misaligned), 'span')} not on token boundaries[/] (flagged `misaligned`, offsets kept): {shown}")
     if result.held_out:
-        console.print(f"Held out {len(result.held_out)} new near-duplicate(s) of frozen test documents: {', '.join(result.held_out[:10])}")
+        console.print(f"Held out {plural(len(result.held_out), 'new near-duplicate')} of frozen test documents: {', '.join(result.held_out[:10])}")
     if result.carried_over:
-        console.print(f"Kept {len(result.carried_over)} frozen test document(s) missing from the export: {', '.join(result.carried_over[:10])}")
+        console.print(f"Kept {plural(len(result.carried_over), 'frozen test document')} missing from the export: {', '.join(result.carried_over[:10])}")
     counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
     if result.version is None:
         out.print(f"No change since {dataset}@{result.same_as} ({counts}); no new version written.")

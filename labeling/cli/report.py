@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from ..pull.policy import POLICIES
-from ._common import EXPORTS_DIR, ExportsDir, ProjectId, Quiet, console, out
+from ._common import EXPORTS_DIR, ExportsDir, ProjectId, Quiet, console, out, plural
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from ..quality.report import Quality
+    from ..quality.summary import Quality
 
 
 def report_cli(
@@ -114,7 +114,7 @@ def _tables(q: Quality) -> list[Table]:
 
     a = q.agreement
     if a.tasks:
-        ag = _table(f"Agreement: {a.tasks} task(s) with 2+ annotations, {a.pairs} pair(s) (F1)", "Label", "Exact F1", "Overlap F1")
+        ag = _table(f"Agreement: {plural(a.tasks, 'task')} with 2+ annotations, {plural(a.pairs, 'pair')} (F1)", "Label", "Exact F1", "Overlap F1")
         for label, exact in a.scores.span_exact.items():
             ag.add_row(label, _f1(exact), _f1(a.scores.span_overlap[label]))
         ag.add_row("all spans", _f1(a.scores.micro("exact")), _f1(a.scores.micro("overlap")), style="bold")
@@ -151,7 +151,7 @@ def _team_tables(q: Quality) -> list[Table]:
     if not team.documents and not team.gold_documents:
         return []
     tables = []
-    al = _table(f"Chance-corrected agreement: Krippendorff's alpha (characters, nominal), {team.documents} document(s)", "Label", "Alpha")
+    al = _table(f"Chance-corrected agreement: Krippendorff's alpha (characters, nominal), {plural(team.documents, 'document')}", "Label", "Alpha")
     for label, value in team.alphas().items():
         al.add_row(label, "-" if value is None else f"{value:.3f}")
     al.add_row("relations", "- (pairwise F1 below)")
@@ -162,20 +162,20 @@ def _team_tables(q: Quality) -> list[Table]:
     tables.append(pt)
     if team.vs_gold:
         labels = sorted({k for s in team.vs_gold.values() for k in s.span_exact})
-        title = f"Each annotator vs adjudicated gold (F1), {team.gold_documents} document(s); per label: exact"
+        title = f"Each annotator vs adjudicated gold (F1), {plural(team.gold_documents, 'document')}; per label: exact"
         gt = _table(title, "Annotator", "Spans exact", "Spans overlap", "Relations exact", "Relations overlap", *labels)
         for name, s in sorted(team.vs_gold.items()):
-            gt.add_row(name, *_f1_cells(s), *(f"{s.span_exact[k].f1:.3f}" if k in s.span_exact else "-" for k in labels))
+            gt.add_row(name, *_f1_cells(s), *(_f1(s.span_exact[k]) if k in s.span_exact else "-" for k in labels))
         tables.append(gt)
     return tables
 
 
 def _f1_cells(s) -> list[str]:
-    return [f"{s.micro('exact').f1:.3f}", f"{s.micro('overlap').f1:.3f}", f"{s.relation_exact.f1:.3f}", f"{s.relation_overlap.f1:.3f}"]
+    return [_f1(s.micro("exact")), _f1(s.micro("overlap")), _f1(s.relation_exact), _f1(s.relation_overlap)]
 
 
 def _prf(p) -> list[str]:
-    from ..quality.report import defined
+    from ..quality.summary import defined
 
     return [_fig(v) for v in defined(p).values()]
 

@@ -8,7 +8,10 @@ import typer
 
 from ._common import Quiet, out, starting_spinner
 
-server_app = typer.Typer(help="Run a local Label Studio (SQLite or PostgreSQL, 127.0.0.1 only) for this working directory.", no_args_is_help=True)
+server_app = typer.Typer(
+    help="Run a local Label Studio (SQLite or PostgreSQL, 127.0.0.1 only) for this working directory.\n\nExample: labeling server start",
+    no_args_is_help=True,
+)
 
 HomeOpt = typer.Option(None, "--home", help="State directory (default: .labeling/ here, or $LABELING_HOME).")
 

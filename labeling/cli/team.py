@@ -8,7 +8,9 @@ import typer
 
 from ._common import ProjectId, ProjectTitle, out
 
-team_app = typer.Typer(help="Annotator accounts and overlap (several annotators per document).", no_args_is_help=True)
+team_app = typer.Typer(
+    help="Annotator accounts and overlap (several annotators per document).\n\nExample: labeling team add ana@example.org", no_args_is_help=True
+)
 
 
 @team_app.command("add")

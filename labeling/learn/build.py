@@ -17,7 +17,7 @@ from typing import Any
 
 from ..studio.client import Project, Studio
 from ..studio.projects import lookup_project
-from .memory import AnnotationRow, Memory, Thresholds
+from .memory import LEARNED_ID, AnnotationRow, Memory, Thresholds
 from .store import MemoryStore, swap_in
 
 TEXT_FIELD = "text"
@@ -43,11 +43,16 @@ class BuildReport:
         return out
 
 
-def regions(result: list[dict[str, Any]] | None, text: str) -> tuple[list[tuple[int, int, str]], int]:
-    """(start, end, label) of a result's text regions, and how many did not match `text`."""
+def regions(result: list[dict[str, Any]] | None, text: str, *, learned: bool | None = None) -> tuple[list[tuple[int, int, str]], int]:
+    """(start, end, label) of a result's text regions, and how many did not match `text`.
+
+    `learned`: only the regions the memory suggested (True), only the model's (False), or all (None).
+    """
     out, bad = [], 0
     for item in result or []:
         if not isinstance(item, dict) or item.get("type") != "labels":
+            continue
+        if learned is not None and str(item.get("id", "")).startswith(LEARNED_ID) != learned:
             continue
         v = item.get("value") or {}
         start, end, stored = v.get("start"), v.get("end"), v.get("text")
@@ -72,9 +77,10 @@ def task_rows(task: dict[str, Any], report: BuildReport, *, text_field: str = TE
             continue
         given, bad = regions(a.get("result"), text)
         parent = predictions.get(a.get("parent_prediction"))
-        suggested, bad_too = regions(parent.get("result") if parent else None, text)
+        suggested, bad_too = regions(parent.get("result") if parent else None, text, learned=False)
+        recalled, _ = regions(parent.get("result") if parent else None, text, learned=True)
         report.skipped_regions += bad + bad_too
-        rows.append(AnnotationRow(int(a["id"]), task_id, text, tuple(given), tuple(suggested)))
+        rows.append(AnnotationRow(int(a["id"]), task_id, text, tuple(given), tuple(suggested), tuple(recalled)))
     if rows:
         report.tasks += 1
         report.annotations += len(rows)

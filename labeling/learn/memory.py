@@ -11,7 +11,8 @@ and SOURCE are clauses and phrases that do not repeat word for word):
   annotated documents, once per annotation of the document;
 - `rejected`: how many times it was suggested with that label (in the
   prediction the annotation started from) and the annotator removed or
-  relabelled it.
+  relabelled it (a boundary correction, where a span of the same label
+  overlapping it was kept, is not a removal).
 
 Thresholds (LEARN_MIN_LABELLED, LEARN_MIN_SHARE, FORGET_MIN_REJECTED), and why:
 - learn (suggest it wherever it occurs): labelled >= 1 and
@@ -21,6 +22,11 @@ Thresholds (LEARN_MIN_LABELLED, LEARN_MIN_SHARE, FORGET_MIN_REJECTED), and why:
   ("Russia" the place vs "Russia" the actor) and is not suggested everywhere.
   A deliberate removal counts twice against it (an unlabelled occurrence and
   a rejection).
+  And the model missed it in at least half the places it was labelled
+  (`missed >= 0.5 * labelled`): a text the model already finds by context
+  (a country that acts, "the government" as subject) would be suggested by
+  the memory in every place, acting or not; the memory fills the model's
+  blind spots, it does not override its judgement of context.
 - forget (drop the rules' suggestion of it): rejected >= 1 and labelled <
   rejected: the annotators removed it more often than they kept it.
 The training's names component (labeling/train) uses the same counts with a
@@ -42,6 +48,8 @@ LABELS = ("ACTOR", "WEAPON")  # what the memory learns: names repeat word for wo
 LEARN_MIN_LABELLED = 1
 LEARN_MIN_SHARE = 0.5
 FORGET_MIN_REJECTED = 1
+LEARN_MIN_MISSED_SHARE = 0.5
+LEARNED_ID = "L"  # first character of the region id of a span the memory suggested (region ids are otherwise hex)
 MAX_KEY_CHARS = 80
 
 
@@ -72,7 +80,8 @@ class AnnotationRow:
     task_id: int
     text: str
     given: tuple[tuple[int, int, str], ...]  # the annotator's (start, end, label) regions
-    suggested: tuple[tuple[int, int, str], ...]  # the regions of the prediction it started from
+    suggested: tuple[tuple[int, int, str], ...]  # the model's regions in the prediction it started from
+    recalled: tuple[tuple[int, int, str], ...] = ()  # the memory's regions in that prediction (ids marked LEARNED_ID)
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,12 @@ class Evidence:
     labelled: int
     seen: int
     rejected: int
+    found: int = 0  # of the labelled, how many the model itself had suggested
+
+    @property
+    def missed(self) -> int:
+        """Labelled where the model did not suggest it (the annotator added it, or kept the memory's suggestion)."""
+        return self.labelled - self.found
 
     @property
     def share(self) -> float:
@@ -91,6 +106,7 @@ class Thresholds:
     min_labelled: int = LEARN_MIN_LABELLED
     min_share: float = LEARN_MIN_SHARE
     forget_min_rejected: int = FORGET_MIN_REJECTED
+    min_missed_share: float = LEARN_MIN_MISSED_SHARE
 
 
 @dataclass
@@ -107,18 +123,22 @@ class Memory:
         again = rows if callable(rows) else (lambda: rows)
         labelled: Counter[tuple[str, str]] = Counter()
         rejected: Counter[tuple[str, str]] = Counter()
+        found: Counter[tuple[str, str]] = Counter()
         n = 0
         listed: list[AnnotationRow] | None = None if callable(rows) else []
         for row in again():
             n += 1
             if listed is not None:
                 listed.append(row)
-            given = set(row.given)
+            given, model = set(row.given), set(row.suggested)
             for start, end, label in given:
                 key = normalise(row.text[start:end])
                 if label in LABELS and usable(key):
                     labelled[(key, label)] += 1
-            for start, end, label in set(row.suggested) - given:
+                    found[(key, label)] += (start, end, label) in model
+            for start, end, label in (model | set(row.recalled)) - given:
+                if any(g[2] == label and g[0] < end and start < g[1] for g in given):
+                    continue  # a boundary correction, not a removal: the text still holds a span of this label
                 key = normalise(row.text[start:end])
                 if label in LABELS and usable(key):
                     rejected[(key, label)] += 1
@@ -128,7 +148,7 @@ class Memory:
             pattern = _pattern(keys)
             for row in listed if listed is not None else again():
                 seen.update(m.group(0) for m in pattern.finditer(row.text))
-        evidence = {kl: Evidence(labelled[kl], seen[kl[0]], rejected[kl]) for kl in labelled.keys() | rejected.keys()}
+        evidence = {kl: Evidence(labelled[kl], seen[kl[0]], rejected[kl], found[kl]) for kl in labelled.keys() | rejected.keys()}
         return cls(evidence, n, thresholds or Thresholds())
 
     @classmethod
@@ -141,7 +161,9 @@ class Memory:
 
     def learned(self) -> dict[tuple[str, str], Evidence]:
         t = self.thresholds
-        return {k: e for k, e in self.evidence.items() if e.labelled >= t.min_labelled and e.share >= t.min_share}
+        return {
+            k: e for k, e in self.evidence.items() if e.labelled >= t.min_labelled and e.share >= t.min_share and e.missed >= t.min_missed_share * e.labelled
+        }
 
     def forgotten(self) -> dict[tuple[str, str], Evidence]:
         t = self.thresholds
@@ -190,7 +212,7 @@ class Applier:
         text = doc.text
         spans = [s for s in annotated.spans if (normalise(s.text), s.label) not in self._forgotten]
         if self._pattern is not None:
-            taught = [Span(m.start(), m.end(), label, m.group(0), region_id(doc.hash, m.start(), m.end(), label), score)
+            taught = [Span(m.start(), m.end(), label, m.group(0), LEARNED_ID + region_id(doc.hash, m.start(), m.end(), label)[1:], score)
                       for m in self._pattern.finditer(text) for label, score in self._labels[m.group(0)]]  # fmt: skip
             spans = _merge(spans, taught)
         ids = {s.id for s in spans}

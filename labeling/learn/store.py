@@ -19,7 +19,7 @@ from .memory import AnnotationRow, Memory, Thresholds
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS doc (task_id INTEGER PRIMARY KEY, text TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS annotation (id INTEGER PRIMARY KEY, task_id INTEGER NOT NULL, given TEXT NOT NULL, suggested TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS annotation (id INTEGER PRIMARY KEY, task_id INTEGER NOT NULL, given TEXT NOT NULL, suggested TEXT NOT NULL, recalled TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS annotation_task ON annotation (task_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -53,8 +53,8 @@ class MemoryStore:
                 else:
                     self._db.execute("DELETE FROM doc WHERE task_id = ?", (task_id,))
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO annotation VALUES (?, ?, ?, ?)",
-                    [(r.annotation_id, task_id, json.dumps(r.given), json.dumps(r.suggested)) for r in rows],
+                    "INSERT OR REPLACE INTO annotation VALUES (?, ?, ?, ?, ?)",
+                    [(r.annotation_id, task_id, json.dumps(r.given), json.dumps(r.suggested), json.dumps(r.recalled)) for r in rows],
                 )
             self._db.execute("COMMIT")
             self._changes += 1
@@ -74,13 +74,14 @@ class MemoryStore:
         while True:
             with self._lock:
                 page = self._db.execute(
-                    "SELECT a.id, a.task_id, d.text, a.given, a.suggested FROM annotation a JOIN doc d USING (task_id) WHERE a.id > ? ORDER BY a.id LIMIT 500",
+                    "SELECT a.id, a.task_id, d.text, a.given, a.suggested, a.recalled FROM annotation a JOIN doc d USING (task_id) WHERE a.id > ? ORDER BY a.id LIMIT 500",
                     (last,),
                 ).fetchall()
             if not page:
                 return
-            for aid, tid, text, given, suggested in page:
-                yield AnnotationRow(aid, tid, text, tuple(map(tuple, json.loads(given))), tuple(map(tuple, json.loads(suggested))))
+            for aid, tid, text, *regions in page:
+                given, suggested, recalled = (tuple(tuple(r) for r in json.loads(x)) for x in regions)
+                yield AnnotationRow(aid, tid, text, given, suggested, recalled)
             last = page[-1][0]
 
     def memory(self, thresholds: Thresholds | None = None) -> Memory:

@@ -50,6 +50,22 @@ def actor_regions(ents, cues: Cues, weapons: list[Region]) -> list[Region]:
     return out
 
 
+def untagged_agent_regions(doc: Doc, ents, cues: Cues) -> list[Region]:
+    """A place name the NER tagged once ("WASHINGTON" in the dateline) but missed where it acts ("Washington will send")."""
+    names = {e.text.lower() for e in ents if e.label_ in cues.actor_when_agent and len(e) == 1}
+    if not names:
+        return []
+    out = []
+    for tok in doc:
+        if tok.ent_type_ or tok.pos_ != "PROPN" or not tok.text[:1].isupper() or tok.text.isupper() or tok.lower_ not in names:
+            continue
+        if (_acts(tok, cues) or _object_of_verb(tok)) and not _is_place(tok):
+            r = region(doc, tok.i, tok.i + 1, "ACTOR", "actor-agent")
+            if r:
+                out.append(r)
+    return out
+
+
 def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source: bool = False) -> Region | None:
     """The ACTOR region for an entity, or None. `as_source`: it is the subject of a cue (so it acts)."""
     label = ent.label_
@@ -72,6 +88,8 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
         return None
     if label in cues.actor_always:
         start, end = name_extent(ent, cues)
+        if label == "PERSON" and _civilian(ent, cues):
+            return None
         if label == "PERSON":
             return region(doc, start, end, "ACTOR", "actor-person")
         return region(doc, start, end, "ACTOR", "actor-org")
@@ -93,16 +111,32 @@ def _acts(tok: Token, cues: Cues) -> bool:
         tok = tok.head
     if tok.dep_ in _AGENT_DEPS:
         return True
-    if tok.dep_ == "poss":  # "Russia's decision" acts; "Syria's north" is a place
-        return tok.head.lower_ not in cues.place_nouns
+    if tok.dep_ == "poss":  # "Russia's decision" acts; "Syria's north", "Colombia's Catatumbo" are places
+        return tok.head.lower_ not in cues.place_nouns and tok.head.ent_type_ not in ("GPE", "LOC")
     return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps)
 
 
+def _civilian(ent: Span, cues: Cues) -> bool:
+    """ "Olena Marchuk, a teacher," / "Xêlil Şêxo, a local journalist,": a witness, not a participant."""
+    doc = ent.doc
+    k = ent.end
+    if k + 2 >= len(doc) or doc[k].text != "," or doc[k + 1].lower_ not in ("a", "an"):
+        return False
+    for t in doc[k + 2 : k + 5]:
+        if t.lower_ in cues.civilian_roles:
+            return True
+        if t.pos_ not in ("ADJ", "NOUN"):
+            return False
+    return False
+
+
 def _reports_only(ent: Span, cues: Cues) -> bool:
-    """An outlet by its context: "the daily X", "the broadcaster X", or an ORG told something ("told X")."""
+    """An outlet by its context: "the daily X", "the X monitor", or an ORG told something ("told X")."""
     doc = ent.doc
     if ent.start > 0 and doc[ent.start - 1].lower_ in cues.media_descriptors:
         return True
+    if ent.end < len(doc) and doc[ent.end].lower_ in cues.media_descriptors and ent.label_ == "ORG":
+        return True  # "the Frontera Viva monitor", "the Al-Hadath channel"
     root = ent.root
     return ent.label_ == "ORG" and root.dep_ in ("dobj", "dative") and root.head.lower_ in ("told", "tells", "tell", "telling")
 
@@ -139,11 +173,11 @@ def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
 
 
 def _is_place(tok: Token) -> bool:
-    if tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS:
-        return True
-    # "the Kyiv, Odesa and Poltava regions": names modifying a place noun, however the NER typed them.
+    # "fled to Cúcuta and Tibú", "the Kyiv, Odesa and Poltava regions": conjuncts share the role.
     while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
+    if tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS:
+        return True
     if tok.dep_ == "pobj" and tok.head.lower_ == "between" and tok.head.head.lower_ in _ROUTE_NOUNS:
         return True  # "the road between El Obeid and Kosti"
     return tok.dep_ in ("compound", "nmod") and tok.head.lower_ in _PLACE_HEADS

@@ -14,57 +14,34 @@ Forms recognised (decisions where the scheme leaves room are marked *):
    SOURCE ("a statement from X" -> X). If the phrase hangs off a clause that
    is already attributed, X is *a further SOURCE of the same CLAIMs* (a relayed
    claim has two). Otherwise the clause it modifies is the CLAIM.
+3. Issue #24's forms: a cue with two subjects ("X and Y said": both SOURCEs);
+   "denied reports that C"; "described X as "Q"", "calling it "Q""; "the
+   statement continued / detailed / went on"; "C, the news site X reported"
+   (however the parser hangs it); "Confirmation that C was given by X";
+   "C1 but that C2" (two CLAIMs); quotes over several paragraphs and a cue-less
+   quote right after a cue's sentence (quotes.py). "no group has claimed it" has
+   no SOURCE.
 A cue with no recognisable content yields nothing: a SOURCE only exists with a CLAIM.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from dataclasses import dataclass, field
 
 from spacy.strings import hash_string  # type: ignore[attr-defined]  # a Cython function spaCy ships no stub for
 from spacy.tokens import Doc, Token
 
 from .actors import name_extent
 from .cues import Cues
+from .quotes import Attribution, attach_following_quotes, attach_run_on_quotes, find_quotes, quote_follows
 from .regions import PRONOUN_TAGS, Region, ent_of, region, text_region
 
 _NP_LEFT = frozenset({"det", "compound", "amod", "nmod", "poss", "nummod", "quantmod"})
 _NAME_ENTS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})
-_QUOTE_OR_LINE = re.compile(r'["“”\n]')
 _GAP_BEFORE = re.compile(r"[\s,;:—–-]*(?:(?:So|Thus)\s+)?")
-# 'described X as "Q"', 'calling it "Q"': the quote needs no comma or colon before it.
-_NAMING = frozenset({"described", "describes", "describe", "describing", "calling"})
 _CONFIRMATION = hash_string("confirmation")
 # "denied reports that C": the clause hangs off the noun.
 _REPORT_NOUNS = frozenset({"reports", "report", "claims", "allegations", "accusations", "suggestions", "rumours", "rumors"})
-_GAP_AFTER = re.compile(r"[\s,:]*")
-_GAP_AFTER_END = re.compile(r".*[,:]\s*", re.S)
-
-
-@dataclass
-class Attribution:
-    claims: list[Region] = field(default_factory=list)
-    sources: list[tuple[Region, int]] = field(default_factory=list)  # (region, head token index)
-
-
-def find_quotes(text: str) -> list[tuple[int, int]]:
-    """(open, close) offsets of paired quotation marks; pairs never cross a line break."""
-    out: list[tuple[int, int]] = []
-    opened: int | None = None
-    for m in _QUOTE_OR_LINE.finditer(text):
-        ch = m.group()
-        if ch == "\n":
-            opened = None
-        elif opened is None and ch != "”":
-            opened = m.start()
-        elif opened is not None and ch != "“":
-            out.append((opened, m.start()))
-            opened = None
-        elif ch == "“":  # a new opening mark: the earlier one was never closed
-            opened = m.start()
-    return out
 
 
 def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
@@ -86,7 +63,8 @@ def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
             att = _confirmation(tok, cues)
             if att:
                 found.append(att)
-    _attach_run_on_quotes(text, found)
+    attach_following_quotes(text, quotes, found)
+    attach_run_on_quotes(text, found)
     for tok in relays:
         relay = _relay_source(tok, cues)
         if relay is None:
@@ -103,22 +81,6 @@ def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
             found.append(att)
         att.sources.append((src, relay.i))
     return found
-
-
-def _attach_run_on_quotes(text: str, found: list[Attribution]) -> None:
-    """A quote over paragraphs: each opens with a mark, only the last closes; all belong to the last one's cue."""
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
-    by_start = {c.start: att for att in found for c in att.claims if c.rule == "claim-quote"}
-    for (a, b), (c, _) in reversed(list(itertools.pairwise(lines))):
-        line, nxt = text[a:b], text[c : c + 1]
-        if line[:1] not in ('"', "“") or nxt not in ('"', "“") or len(_QUOTE_OR_LINE.findall(line)) != 1:
-            continue
-        att = by_start.get(c + 1)
-        r = text_region(text, a + 1, b, "CLAIM", "claim-quote")
-        if att is None or r is None:
-            continue
-        att.claims.append(r)
-        by_start[r.start] = att
 
 
 def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[int, Attribution]) -> Attribution | None:
@@ -144,7 +106,7 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
     for q_open, q_close in quotes:
         if q_close < cue_start and _GAP_BEFORE.fullmatch(text, q_close + 1, cue_start):
             att.claims = [r for r in [text_region(text, q_open + 1, q_close, "CLAIM", "claim-quote")] if r]
-        elif q_open >= cue_end and _quote_follows(v, text, cue_end, q_open):
+        elif q_open >= cue_end and quote_follows(v, text, cue_end, q_open):
             r = text_region(text, q_open + 1, q_close, "CLAIM", "claim-quote")
             att.claims += [r] if r else []
             break
@@ -175,6 +137,7 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
         return None
     for h in heads:
         by_token.setdefault(h, att)
+    att.sentence_end = v.sent.end_char
     return att
 
 
@@ -205,14 +168,17 @@ def _clauses(comp: Token, cues: Cues) -> list[tuple[int, int]]:
             break
         if c.dep_ != "conj" or c.pos_ not in ("VERB", "AUX"):
             continue
-        that = any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)
+        doc = comp.doc
+        first = c.left_edge.i
+        # "but that morale was high" parsed with "that" as the determiner of "morale"
+        that = any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children) or (doc[first].lower_ == "that" and doc[first - 1].dep_ == "cc")
         # 'C1 and that C2', 'C1 but that C2': two claims ('C1 and C2' stays one);
         # 'C and denied ...' (a cue or stance verb): the speaker's own act.
         if that or c.lower_ in cues.verbs or c.lower_ in cues.stance_verbs:
             hi = min(hi, next((t.i for t in comp.rights if t.dep_ == "cc" and t.i < c.i), c.left_edge.i))
             if that:
                 start = c.left_edge.i
-                while start < c.i and (comp.doc[start].dep_ in ("cc", "mark") or comp.doc[start].is_punct):
+                while start < c.i and (comp.doc[start].dep_ in ("cc", "mark") or comp.doc[start].lower_ == "that" or comp.doc[start].is_punct):
                     start += 1
                 extra.append((start, c.right_edge.i + 1))
             break
@@ -245,24 +211,6 @@ def _subject(v: Token, cues: Cues) -> Token | None:
     if v.dep_ in ("conj", "advcl", "xcomp") and v.head.i != v.i:
         return next((c for c in v.head.children if c.dep_ == "nsubj"), None)
     return None
-
-
-def _quote_follows(v: Token, text: str, cue_end: int, q_open: int) -> bool:
-    """A quote right after the cue: 'X said, "Q"', 'X told CNN: "Q"'."""
-    if _GAP_AFTER.fullmatch(text, cue_end, q_open):
-        return True
-    between: list[Token] = []
-    for t in v.doc[v.i + 1 :]:
-        if t.idx >= q_open or len(between) > 8:
-            break
-        if t.idx >= cue_end:
-            between.append(t)
-    return (
-        0 < len(between) <= 8
-        and all(t.is_punct or v.is_ancestor(t) for t in between)
-        and all(t.dep_ != "ccomp" for t in between)
-        and (v.lower_ in _NAMING or _GAP_AFTER_END.fullmatch(text, cue_end, q_open) is not None)
-    )
 
 
 def _statement_clause(v: Token, cues: Cues) -> Token | None:
@@ -352,7 +300,10 @@ def _relayed_clause(relay: Token, host: Token) -> Attribution | None:
 
 
 def _source(tok: Token, cues: Cues, rule: str) -> Region | None:
-    if tok.lower_ in cues.media_descriptors:  # "the broadcaster Shabelle Voice reported": the outlet's name
+    if tok.lower_ in cues.media_descriptors:  # "the broadcaster Shabelle Voice", "the Frontera Viva monitor": the name
+        names = [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
+        if names:
+            return region(tok.doc, names[0].left_edge.i, names[-1].i + 1, "SOURCE", rule)  # not "SANA news"
         tok = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), tok)
     i, j = _np_range(tok, cues)
     if not any(t.is_alpha for t in tok.doc[i:j]):
@@ -373,6 +324,8 @@ def _np_range(tok: Token, cues: Cues) -> tuple[int, int]:
         i, j = tok.i, tok.i + 1
     for c in tok.lefts:
         # "Lebanon's National News Agency" -> the agency; "ministry's press service" keeps its owner.
+        if c.dep_ == "compound" and c.lower_ in cues.media_descriptors:
+            continue  # "state news agency SANA" -> SANA
         if c.dep_ in _NP_LEFT and not (c.dep_ == "poss" and (c.tag_ in PRONOUN_TAGS or (c.ent_type_ and not tok.is_lower))):
             i = min(i, c.left_edge.i)
     for c in tok.rights:

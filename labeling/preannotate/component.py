@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.symbols import ORTH
 from spacy.tokens import Doc
 
-from .actors import actor_for_entity, actor_regions
+from .actors import actor_for_entity, actor_regions, untagged_agent_regions
 from .attribution import attributions
 from .cues import Cues
 from .references import description_regions, gazetteer_regions, reference_regions
@@ -59,6 +59,7 @@ class ConflictAnnotator:
         weapons = resolve(weapon_regions(doc, ents))
         found = attributions(doc, cues)
         actors = actor_regions(ents, cues, weapons) + gazetteer_regions(doc, cues, weapons) + description_regions(doc, cues, weapons)
+        actors += untagged_agent_regions(doc, ents, cues)
         actors += reference_regions(doc, actors, weapons)
         candidates: list[Region] = list(weapons) + actors
         links: list[tuple[tuple, tuple]] = []

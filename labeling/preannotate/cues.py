@@ -25,6 +25,7 @@ class Cues:
     bare_org_nouns: frozenset[str]  # "coalition forces", "coalition aircraft": specific without "the"
     place_nouns: frozenset[str]  # "Syria's north": the possessive is a place
     partner_preps: frozenset[str]  # "talks with Iran": the object takes part
+    civilian_roles: frozenset[str]  # "Name, a teacher": a witness, not an ACTOR
     actor_always: frozenset[str]
     actor_when_agent: frozenset[str]
     actor_nationality: frozenset[str]
@@ -55,6 +56,7 @@ class Cues:
             bare_org_nouns=words("actors", "bare_org_nouns"),
             place_nouns=words("actors", "place_nouns"),
             partner_preps=words("actors", "partner_preps"),
+            civilian_roles=words("actors", "civilian_roles"),
             actor_always=words("actors", "always", lower=False),
             actor_when_agent=words("actors", "when_agent", lower=False),
             actor_nationality=words("actors", "nationality", lower=False),

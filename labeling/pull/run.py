@@ -77,7 +77,7 @@ def parse_ratios(text: str) -> tuple[float, float, float]:
 
 
 def _project(studio: Studio, title: str | None, project_id: int | None) -> Project:
-    hint = "Check the title (it must match exactly), or list projects in the Label Studio UI."
+    hint = "Pass one of the titles above exactly (or --project-id ID)."
     return lookup_project(studio, title=title, project_id=project_id, hint=hint)
 
 

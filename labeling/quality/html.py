@@ -131,19 +131,31 @@ def _section(key: str, body: str) -> str:
 
 def render(d: dict[str, Any]) -> str:
     """The whole HTML page for one report, from the quality dict (quality.json), so a saved report re-renders without recomputing."""
+    parts = [_head(d), _f1_part(d), _edits_part(d), _agreement_part(d), _progress_part(d), _trend_part(d)]
+    return "".join(parts) + "</body></html>\n"
+
+
+def _head(d: dict[str, Any]) -> str:
+    """The page head, title and the summary paragraph."""
     project = d.get("project") or {}
-    sug, ag, prog = d["suggestions"]["all"], d["agreement"], d["progress"]
+    sug = d["suggestions"]["all"]
     where = f"{d['dataset']}@{d['version']}" if d.get("dataset") else f"project {project.get('title', '?')!r}"
     docs = d["documents"]
-    parts = [
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Quality report: {escape(where)}</title>'
-        f"<style>{CSS}</style></head><body><h1>Quality report: {escape(where)}</h1>",
-        f"<p>Project {escape(str(project.get('title')))} (id {escape(str(project.get('id')))}), "
-        f"created {escape(str(d.get('created_at')))}. Documents: {docs['total']} ({docs['with_suggestion']} with a suggestion, "
-        f"{docs['without_suggestion']} without, {docs['unknown_model_version']} of unknown model version). "
-        f"Final spans unchanged from the suggestions: {_pct(sug['unchanged_share'])}.</p>",
-    ]
+    return "".join(
+        [
+            f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Quality report: {escape(where)}</title>'
+            f"<style>{CSS}</style></head><body><h1>Quality report: {escape(where)}</h1>",
+            f"<p>Project {escape(str(project.get('title')))} (id {escape(str(project.get('id')))}), "
+            f"created {escape(str(d.get('created_at')))}. Documents: {docs['total']} ({docs['with_suggestion']} with a suggestion, "
+            f"{docs['without_suggestion']} without, {docs['unknown_model_version']} of unknown model version). "
+            f"Final spans unchanged from the suggestions: {_pct(sug['unchanged_share'])}.</p>",
+        ]
+    )
 
+
+def _f1_part(d: dict[str, Any]) -> str:
+    """Suggestion F1 per label: the plot, the table per model_version, the table per label."""
+    sug = d["suggestions"]["all"]
     s = sug["scores"]
     labels = sorted(s["exact"]["labels"])
     rows: list[Row] = [(k, [(m, s[m]["labels"][k]["f1"]) for m in MODES]) for k in labels]
@@ -159,37 +171,41 @@ def render(d: dict[str, Any]) -> str:
         ]
         for mv, v in [("all", sug), *d["suggestions"]["model_versions"].items()]
     ]
-    parts.append(
-        _section(
-            "f1",
-            (bar_chart(TITLES["f1"], rows, {m: MODE_COLORS[m] for m in MODES}, max_value=1.0) if labels else _none("No suggested or final spans."))
-            + table(["model_version", "docs", "exact P", "R", "F1", "overlap P", "R", "F1", "rel F1 exact", "overlap", "unchanged"], mv_rows)
-            + table(
-                ["label", "exact P", "R", "F1", "overlap P", "R", "F1"],
-                [[k, *(s[m]["labels"][k][x] for m in MODES for x in ("precision", "recall", "f1"))] for k in labels],
-            ),
-        )
+    return _section(
+        "f1",
+        (bar_chart(TITLES["f1"], rows, {m: MODE_COLORS[m] for m in MODES}, max_value=1.0) if labels else _none("No suggested or final spans."))
+        + table(["model_version", "docs", "exact P", "R", "F1", "overlap P", "R", "F1", "rel F1 exact", "overlap", "unchanged"], mv_rows)
+        + table(
+            ["label", "exact P", "R", "F1", "overlap P", "R", "F1"],
+            [[k, *(s[m]["labels"][k][x] for m in MODES for x in ("precision", "recall", "f1"))] for k in labels],
+        ),
     )
 
+
+def _edits_part(d: dict[str, Any]) -> str:
+    """Edits per label, in EDIT_KINDS order in the plot and the table."""
+    sug = d["suggestions"]["all"]
     edits = sug["edits"]["labels"]
     erows: list[Row] = [(k, [(kind, float(edits[k][kind])) for kind in EDIT_KINDS]) for k in edits]
-    parts.append(
-        _section(
-            "edits",
-            (bar_chart(TITLES["edits"], erows, EDIT_COLORS, stacked=True, fmt="{:.0f}") if erows else _none("No spans."))
-            + table(
-                ["label", *EDIT_KINDS],
-                [[k, *(edits[k][kind] for kind in EDIT_KINDS)] for k in edits] + [["total", *(sug["edits"]["total"][kind] for kind in EDIT_KINDS)]],
-            ),
-        )
+    return _section(
+        "edits",
+        (bar_chart(TITLES["edits"], erows, EDIT_COLORS, stacked=True, fmt="{:.0f}") if erows else _none("No spans."))
+        + table(
+            ["label", *EDIT_KINDS],
+            [[k, *(edits[k][kind] for kind in EDIT_KINDS)] for k in edits] + [["total", *(sug["edits"]["total"][kind] for kind in EDIT_KINDS)]],
+        ),
     )
 
+
+def _agreement_part(d: dict[str, Any]) -> str:
+    """Agreement per label and per annotator pair, when a task has two or more annotations."""
+    ag = d["agreement"]
     if ag["tasks"]:
         alabels = sorted(ag["exact"]["labels"])
         arows: list[Row] = [(k, [(m, ag[m]["labels"][k]["f1"]) for m in MODES]) for k in alabels]
         arows += [("all spans (micro)", [(m, ag[m]["micro"]["f1"]) for m in MODES]), ("relations", [(m, ag[m]["relations"]["f1"]) for m in MODES])]
         body = (
-            f"<p>{ag['tasks']} task(s) with two or more annotations, {ag['pairs']} annotator pair(s).</p>"
+            f"<p>{_count(ag['tasks'], 'task')} with two or more annotations, {_count(ag['pairs'], 'annotator pair')}.</p>"
             + bar_chart(TITLES["agreement"], arows, {m: MODE_COLORS[m] for m in MODES}, max_value=1.0)
             + table(
                 ["pair", "span F1 exact", "overlap", "relation F1 exact", "overlap"],
@@ -201,56 +217,59 @@ def render(d: dict[str, Any]) -> str:
         )
     else:
         body = _none("No task has two or more annotations.")
-    parts.append(_section("agreement", body + _team(d.get("team") or {})))
+    return _section("agreement", body + _team(d.get("team") or {}))
 
+
+def _progress_part(d: dict[str, Any]) -> str:
+    """Progress per annotator and the documents and labels per split."""
+    prog = d["progress"]
     people = prog.get("annotators", {})
     prows: list[Row] = [(p, [("done", float(v["done"])), ("skipped", float(v["skipped"]))]) for p, v in people.items()]
     medians = [f"median {v['lead_time_median']:.1f}s" if v.get("lead_time_median") is not None else "" for v in people.values()]
     t = prog.get("tasks", {})
     splits = prog.get("labels", {})
     all_labels = sorted({k for c in splits.values() for k in c})
-    parts.append(
-        _section(
-            "progress",
-            f"<p>Tasks: {t.get('total')} total, {t.get('annotated')} annotated, {t.get('skipped')} skipped, "
-            f"{t.get('unannotated')} not annotated.</p>"
-            + (bar_chart(TITLES["progress"], prows, PROGRESS_COLORS, stacked=True, fmt="{:.0f}", extra=medians) if prows else _none("No annotators."))
-            + table(
-                ["split", "documents", *all_labels], [[sp, prog.get("documents", {}).get(sp), *(c.get(k, 0) for k in all_labels)] for sp, c in splits.items()]
-            ),
-        )
+    return _section(
+        "progress",
+        f"<p>Tasks: {t.get('total')} total, {t.get('annotated')} annotated, {t.get('skipped')} skipped, "
+        f"{t.get('unannotated')} not annotated.</p>"
+        + (bar_chart(TITLES["progress"], prows, PROGRESS_COLORS, stacked=True, fmt="{:.0f}", extra=medians) if prows else _none("No annotators."))
+        + table(["split", "documents", *all_labels], [[sp, prog.get("documents", {}).get(sp), *(c.get(k, 0) for k in all_labels)] for sp, c in splits.items()]),
     )
 
+
+def _trend_part(d: dict[str, Any]) -> str:
+    """Suggestion F1 across the versions of the dataset."""
     tr = d.get("trend") or []
     names = {"spans exact": "f1_exact", "spans overlap": "f1_overlap", "relations exact": "relation_f1_exact"}
-    parts.append(
-        _section(
-            "trend",
-            line_chart(
-                TITLES["trend"],
-                [p["version"] or "project" for p in tr],
-                {k: [p[v] if p["documents"] else None for p in tr] for k, v in names.items()},
-                TREND_COLORS,
-            )
-            + table(
-                ["version", "model versions", "docs", "F1 exact", "F1 overlap", "relation F1 exact", "unchanged"],
-                [
-                    [
-                        p["version"] or "project",
-                        ", ".join(p["model_versions"]),
-                        p["documents"],
-                        p["f1_exact"],
-                        p["f1_overlap"],
-                        p["relation_f1_exact"],
-                        p["unchanged_share"],
-                    ]
-                    for p in tr
-                ],
-            ),
+    return _section(
+        "trend",
+        line_chart(
+            TITLES["trend"],
+            [p["version"] or "project" for p in tr],
+            {k: [p[v] if p["documents"] else None for p in tr] for k, v in names.items()},
+            TREND_COLORS,
         )
+        + table(
+            ["version", "model versions", "docs", "F1 exact", "F1 overlap", "relation F1 exact", "unchanged"],
+            [
+                [
+                    p["version"] or "project",
+                    ", ".join(p["model_versions"]),
+                    p["documents"],
+                    p["f1_exact"],
+                    p["f1_overlap"],
+                    p["relation_f1_exact"],
+                    p["unchanged_share"],
+                ]
+                for p in tr
+            ],
+        ),
     )
-    parts.append("</body></html>\n")
-    return "".join(parts)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _team(team: dict[str, Any]) -> str:

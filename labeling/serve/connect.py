@@ -57,7 +57,7 @@ def backend_health(url: str, *, auth: tuple[str, str] | None = None, timeout: fl
 
 def find_project(studio: Studio, *, title: str | None, project_id: int | None) -> Project:
     """The project by id or exact title; its labeling config is left as it is (the backend's /setup checks it)."""
-    hint = "Check the title (it must match exactly), or push documents first: labeling push INPUT --project TITLE."
+    hint = "Pass one of the titles above exactly, or push documents first: labeling push INPUT --project TITLE."
     return lookup_project(studio, title=title, project_id=project_id, hint=hint)
 
 

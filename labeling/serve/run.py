@@ -7,11 +7,12 @@ serve(model="rules", host="127.0.0.1", port=9090)
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 
 from starlette.applications import Starlette
 
-from ..errors import LabelingError
+from ..errors import LabelingError, PortTaken
 from ..learn.live import LiveMemories
 from .app import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT, ServeSettings, basic_auth_from_env, create_app
 from .model import RULES, ModelHolder, load_model
@@ -73,10 +74,32 @@ def build_backend(
     return app, holder, worker
 
 
+def _bindable(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def check_port(host: str, port: int) -> None:
+    """PortTaken, naming the next free port, when `port` on `host` cannot be bound."""
+    if _bindable(host, port):
+        return
+    free = next((p for p in range(port + 1, min(port + 200, 65536)) if _bindable(host, p)), None)
+    raise PortTaken(
+        f"Port {port} on {host} is already in use (another `labeling serve`, or another program).",
+        f"Use a free one: labeling serve --port {free}" if free else "Stop the program using it, or pick another --port.",
+    )
+
+
 def serve(*, host: str = "127.0.0.1", port: int = 9090, log_level: str = "info", **backend) -> None:
     """Run the backend until interrupted. Basic auth comes from LABELING_SERVE_USER / LABELING_SERVE_PASSWORD only."""
     import uvicorn
 
+    check_port(host, port)  # before the pipeline loads: a taken port fails in a second, not after the model
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     auth = basic_auth_from_env()
     app, holder, _ = build_backend(auth=auth, **backend)

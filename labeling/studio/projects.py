@@ -9,6 +9,7 @@ ConfigConflict lists the differences.
 
 from __future__ import annotations
 
+import difflib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -95,7 +96,7 @@ def lookup_project(studio: Studio, *, title: str | None, project_id: int | None,
     if project_id is not None:
         return studio.get_project(project_id)
     if not title:
-        raise ProjectNotFound("No project named.", "Pass --project TITLE or --project-id ID.")
+        raise ProjectNotFound(f"No project named. {_listed(studio, nearest_titles(studio, None))}", "Pass --project TITLE or --project-id ID.")
     project = studio.find_project(title)
     if project is None:
         raise ProjectNotFound(not_found_message(studio, title), hint)
@@ -108,9 +109,22 @@ def create_from_scheme(studio: Studio, scheme: Scheme, title: str) -> Project:
 
 
 def not_found_message(studio: Studio, title: str) -> str:
-    titles = studio.project_titles()
-    near = [t for t in titles if title.lower() in t.lower() or t.lower() in title.lower()]
-    msg = f"No project titled exactly {title!r} on {studio.url}."
-    if near:
-        msg += " Similar titles: " + ", ".join(repr(t) for t in near[:5]) + "."
-    return msg
+    return f"No project titled exactly {title!r}. {_listed(studio, nearest_titles(studio, title))}"
+
+
+SHOWN_TITLES = 8
+
+
+def nearest_titles(studio: Studio, title: str | None) -> list[str]:
+    """The projects' titles, the nearest to `title` first (difflib's ratio, case-insensitive); A-Z without a title."""
+    titles = sorted(set(studio.project_titles()))
+    if title:
+        titles.sort(key=lambda t: -difflib.SequenceMatcher(None, title.lower(), t.lower()).ratio())
+    return titles
+
+
+def _listed(studio: Studio, titles: list[str]) -> str:
+    if not titles:
+        return f"{studio.url} has no projects yet."
+    more = f" and {len(titles) - SHOWN_TITLES} more" if len(titles) > SHOWN_TITLES else ""
+    return f"Projects on {studio.url} ({len(titles)}): " + ", ".join(repr(t) for t in titles[:SHOWN_TITLES]) + more + "."

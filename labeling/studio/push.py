@@ -38,7 +38,7 @@ from .limits import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_COUNT
 @dataclass
 class PushSummary:
     created: int = 0
-    present: int = 0  # already in the project, nothing to add
+    present: int = 0  # documents already in the project (their missing predictions are counted in predictions_added)
     predictions_added: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (doc id, reason)
     failed: int = 0
@@ -211,8 +211,7 @@ class _Pusher:
             for p in missing:
                 self._holding(p.get("model_version", "")).add(task_id)
                 self.new_predictions.add({"task": task_id, **p})
-            if not missing:
-                self.summary.present += 1
+            self.summary.present += 1
         self.on_progress(1)
 
     def _holding(self, model_version: str) -> set[int]:
@@ -244,8 +243,7 @@ class _Pusher:
 
     def _send_predictions(self, batch: list[dict]) -> None:
         self.summary.requests += 1
-        self.studio.import_predictions(self.project_id, batch)
-        self.summary.predictions_added += len(batch)
+        self.summary.predictions_added += self.studio.import_predictions(self.project_id, batch)  # what Label Studio created
 
 
 def _set_model_version(studio: Studio, project_id: int, model_versions: list[str]) -> None:
