@@ -23,12 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from labeling.push.tasks import push_tasks
 from labeling.records import Annotated, Document, Relation, Span, region_id
 from labeling.scheme import default_scheme
 from labeling.studio import server
 from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
-from labeling.studio.push import push_tasks
 
 TEMPLATE = (
     "KYIV, March {d} - Russian forces launched {n} Shahed-136 drones overnight, the Ukrainian air force said "

@@ -40,13 +40,13 @@ from labeling.learn.memory import LABELS as LEARNED_LABELS
 from labeling.learn.memory import Applier, Thresholds
 from labeling.learn.store import MemoryStore
 from labeling.preannotate.run import build_pipeline, preannotate
+from labeling.push.run import push_inputs
 from labeling.quality.report import SuggestionQuality, _relations, _spans
 from labeling.records import Annotated, Document, from_results
 from labeling.scheme import default_scheme
 from labeling.studio import server
 from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
-from labeling.studio.push_inputs import push_inputs
 from tests.helpers import annotate_as_predicted
 
 TITLE = "rounds benchmark (memory)"

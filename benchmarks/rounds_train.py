@@ -40,11 +40,11 @@ sys.path.insert(0, str(REPO))
 
 from labeling.preannotate.run import build_pipeline, preannotate
 from labeling.pull.run import pull
+from labeling.push.run import PushOptions, push_inputs
 from labeling.quality.report import SuggestionQuality, _relations, _spans, quality
 from labeling.records import Document
 from labeling.studio import server
 from labeling.studio.client import Studio
-from labeling.studio.push_inputs import PushOptions, push_inputs
 from labeling.train.run import LABELS, train
 from tests.helpers import annotate_as_predicted
 

@@ -15,7 +15,7 @@ from .paths import sample_dir
 
 if TYPE_CHECKING:
     from .ingest import Summary
-    from .studio.push import PushSummary
+    from .push.tasks import PushSummary
     from .studio.server import Status
 
 DEMO_PROJECT = "Conflict news (demo)"
@@ -42,8 +42,8 @@ def run_demo(
     on_progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
     # Imported here, not at the top: `labeling demo --help` reads DEMO_PROJECT without loading the Label Studio SDK.
+    from .push.run import push_inputs
     from .studio.client import Studio
-    from .studio.push_inputs import push_inputs
     from .studio.server import start
 
     status, started = start(home, port=port, on_wait=on_wait)

@@ -276,7 +276,7 @@ def test_nothing_to_pull_says_what_to_do(studio, tmp_path, ls_env):
 def test_suggestion_is_the_prediction_the_annotator_started_from(studio, ls_env, tmp_path):
     """After a push of a newer model_version, an annotation that started from the older
     prediction still records that older prediction as its suggestion."""
-    from labeling.studio.push import push_tasks
+    from labeling.push.tasks import push_tasks
 
     doc = Document.make("mv-t1", "Russian forces fired Kalibr missiles, the ministry said.")
     proj = ensure_project(studio, default_scheme(), title="pull-tests-model-versions").project

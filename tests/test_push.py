@@ -11,9 +11,9 @@ import time
 import pytest
 
 from labeling.errors import InputError
+from labeling.push.tasks import push_tasks, read_tasks
 from labeling.scheme import default_scheme
 from labeling.studio.projects import ensure_project
-from labeling.studio.push import push_tasks, read_tasks
 
 from .conftest import REPO, run_cli
 from .helpers import make_tasks, project_tasks, write_jsonl

@@ -9,10 +9,10 @@ import pytest
 
 from labeling.ingest import read_documents
 from labeling.preannotate.run import build_pipeline, preannotate, write_tasks
+from labeling.push.tasks import read_tasks
 from labeling.quality.evaluate import evaluate
 from labeling.scheme import default_scheme
 from labeling.studio.projects import ensure_project
-from labeling.studio.push import read_tasks
 
 from .conftest import REPO
 

@@ -17,9 +17,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from labeling.paths import sample_dir  # noqa: E402
+from labeling.push.run import push_inputs  # noqa: E402
 from labeling.studio import server  # noqa: E402
 from labeling.studio.client import Studio  # noqa: E402
-from labeling.studio.push_inputs import push_inputs  # noqa: E402
 from tests.browser_helpers import HIGHLIGHT, chromium_page, credentials, login, missing_requirements, open_task  # noqa: E402
 
 OUT = REPO / "docs" / "screenshot-labeling.png"

@@ -39,9 +39,9 @@ def push_cli(
     Example: labeling push data/sample/articles --project "Conflict news"
              labeling push --refresh --project "Conflict news" --learn-from "Conflict news"
     """
+    from ..push.run import PushOptions, push_inputs
     from ..scheme import default_scheme
     from ..studio.client import Studio
-    from ..studio.push_inputs import PushOptions, push_inputs
     from ..studio.reconcile import needs_review_error
     from ..studio.users import check_overlap, set_overlap
 

@@ -1,2 +1,3 @@
-"""Stage 3, Label Studio: the embedded server, the client (the only module that
-imports label_studio_sdk), projects and their labeling config, and the push."""
+"""The Label Studio adapter: the embedded server, the client (the only module that
+imports label_studio_sdk), projects and their labeling config, annotator accounts, and the
+reconcile primitives. The push workflow that uses them is labeling/push/."""

@@ -21,10 +21,10 @@ from ..ingest import Summary, read_documents
 from ..records import Annotated, Document
 from ..scheme import Scheme, default_scheme
 from ..storage import Target, is_url
-from .client import Project, Studio
-from .projects import ProjectResult, create_from_scheme, ensure_project
-from .push import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_COUNT, PushSummary, is_tasks_file, push_tasks, read_tasks
-from .reconcile import Reconciled, empty_twin, reconcile_tasks, settle_project
+from ..studio.client import Project, Studio
+from ..studio.projects import ProjectResult, create_from_scheme, ensure_project
+from ..studio.reconcile import Reconciled, empty_twin, reconcile_tasks, settle_project
+from .tasks import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_COUNT, PushSummary, is_tasks_file, push_tasks, read_tasks
 
 RETRIES_WHEN_PROJECT_GONE = 3
 

@@ -31,8 +31,8 @@ from .. import storage
 from ..errors import InputError, RequestRejected
 from ..records import content_hash, iter_jsonl, normalise
 from ..storage import Target
-from .client import Studio
-from .limits import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_COUNT
+from ..studio.client import Studio
+from ..studio.limits import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_COUNT
 
 
 @dataclass
