@@ -17,14 +17,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import ijson
 
-from .. import __version__
 from ..datasets.card import changes_md, readme_md
+from ..datasets.manifest import make_manifest
 from ..datasets.splits import SPLITS, Doc, assign, signatures
 from ..datasets.store import (
     check_name,
@@ -128,13 +127,7 @@ def pull(
                 tmp,
                 ddir,
                 tokenizer.result(),
-                dataset=dataset,
-                export_id=export_id,
-                policy=policy,
-                ratios=ratios,
-                unfreeze_test=unfreeze_test,
-                on_task=on_task,
-                adjudication=(decided, fallback),
+                _BuildOptions(dataset, export_id, policy, ratios, unfreeze_test, on_task, (decided, fallback)),
             )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -266,12 +259,31 @@ def _write_splits(tmp: Path, spool: _Spool, assignment: Any, carried: dict[str, 
     return {"documents": counts, "labels": {k: dict(v) for k, v in labels.items()}, "relations": relations}
 
 
-def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, export_id, policy, ratios, unfreeze_test, on_task, adjudication) -> PullResult:
+@dataclass(frozen=True)
+class _BuildOptions:
+    """What one pull asked for, carried from `pull` through `_build`."""
+
+    dataset: str
+    export_id: int
+    policy: str
+    ratios: tuple[float, float, float]
+    unfreeze_test: bool
+    on_task: Callable[[int], None] | None
+    adjudication: tuple[dict[int, Any], str]  # (review decisions by task id, fallback policy)
+
+
+def _adjudication(o: _BuildOptions, spool: _Spool) -> dict[str, Any]:
+    if o.policy != "adjudicated":
+        return {}
+    return {"adjudication": {"fallback": o.adjudication[1], "documents": {r: spool.rules.get(r, 0) for r in RULES}}}
+
+
+def _build(studio: Studio, proj: Project, scheme: Scheme, tmp: Path, ddir: Path, tokenizer: Any, o: _BuildOptions) -> PullResult:
     """Export file -> spooled records -> splits -> a new version (or none when nothing changed)."""
     progress = Progress()
     spool = _Spool(tmp / "records.jsonl", tokenizer)
     _spool_export(
-        tmp / "export.json", spool, studio=studio, proj=proj, scheme=scheme, policy=policy, progress=progress, on_task=on_task, adjudication=adjudication
+        tmp / "export.json", spool, studio=studio, proj=proj, scheme=scheme, policy=o.policy, progress=progress, on_task=o.on_task, adjudication=o.adjudication
     )
     (tmp / "export.json").unlink()
     if not spool.index:
@@ -283,53 +295,52 @@ def _build(studio, proj, scheme, tmp: Path, ddir: Path, tokenizer, *, dataset, e
 
     have = versions(ddir)
     parent = ddir / have[-1] if have else None
-    frozen = parent is not None and not unfreeze_test
+    frozen = parent is not None and not o.unfreeze_test
     inherited = _read_parent(parent, spool, frozen=frozen)
-    assignment = assign(list(spool.docs.values()), inherited.splits, ratios, frozen_test=frozen)
+    assignment = assign(list(spool.docs.values()), inherited.splits, o.ratios, frozen_test=frozen)
     counts = _write_splits(tmp, spool, assignment, inherited.carried)
     spool.path.unlink()
 
     result = PullResult(
-        dataset,
-        None,
-        None,
-        None,
-        export_id,
-        progress.tasks,
-        spool.issues,
-        spool.misaligned,
-        counts["documents"],
-        sorted(assignment.held_out),
-        sorted(inherited.carried),
+        dataset=o.dataset,
+        version=None,
+        path=None,
+        same_as=None,
+        export_id=o.export_id,
+        tasks=progress.tasks,
+        issues=spool.issues,
+        misaligned=spool.misaligned,
+        counts=counts["documents"],
+        held_out=sorted(assignment.held_out),
+        carried_over=sorted(inherited.carried),
     )
     if parent is not None and same_content(tmp, parent):
         result.same_as = parent.name
         return result
 
     version = next_version(ddir)
-    manifest = {
-        "version": version,
-        "parent": parent.name if parent else None,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "toolkit_version": __version__,
-        "label_studio": {"url": public_url(studio.url), "version": studio.version},
-        "project": {"id": proj.id, "title": proj.title},
-        "export_id": export_id,
-        "policy": policy,
-        **({"adjudication": {"fallback": adjudication[1], "documents": {r: spool.rules.get(r, 0) for r in RULES}}} if policy == "adjudicated" else {}),
-        "ratios": list(ratios),
-        "test_frozen": frozen,
-        "scheme": {"name": scheme.name, "version": scheme.version, "digest": scheme.digest, "tokenizer": scheme.tokenizer},
-        "model_versions": sorted(spool.model_versions),
-        "counts": counts,
-        "summary": {"tasks": progress.tasks, "issues": _issue_counts(spool.issues), "misaligned_spans": len(spool.misaligned)},
-        "progress": progress.to_dict(),
-        "held_out": result.held_out,
-        "carried_over": result.carried_over,
-    }
+    manifest = make_manifest(
+        version=version,
+        parent=parent.name if parent else None,
+        source={
+            "label_studio": {"url": public_url(studio.url), "version": studio.version},
+            "project": {"id": proj.id, "title": proj.title},
+            "export_id": o.export_id,
+        },
+        selection={"policy": o.policy, **_adjudication(o, spool), "ratios": list(o.ratios), "test_frozen": frozen},
+        scheme=scheme,
+        contents={
+            "model_versions": sorted(spool.model_versions),
+            "counts": counts,
+            "summary": {"tasks": progress.tasks, "issues": _issue_counts(spool.issues), "misaligned_spans": len(spool.misaligned)},
+            "progress": progress.to_dict(),
+            "held_out": result.held_out,
+            "carried_over": result.carried_over,
+        },
+    )
     after = {i: (spool.tally[i][2], label_counts(spool.tally[i][0])) for i in assignment.splits}
-    changes = changes_md(dataset, version, manifest["parent"], diff_summaries(inherited.summary, after), manifest)
-    final = commit_version(ddir, tmp, manifest, readme_md(dataset, manifest, scheme), changes)
+    changes = changes_md(o.dataset, version, manifest["parent"], diff_summaries(inherited.summary, after), manifest)
+    final = commit_version(ddir, tmp, manifest, readme_md(o.dataset, manifest, scheme), changes)
     result.version, result.path = version, final
     result.rules = dict(manifest.get("adjudication", {}).get("documents", {}))
     return result
