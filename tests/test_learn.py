@@ -194,3 +194,64 @@ def test_a_live_backend_learns_from_label_studios_webhook_and_a_restart_keeps_it
         assert again["model_version"] == pred["model_version"] and again["result"] == pred["result"]
     finally:
         stop(proc)
+
+
+# -- incremental counting (no Label Studio needed) ------------------------------------------
+
+WORDS = ["Wagner", "Wagner Group", "Group", "the army", "army", "Kyiv", "said", "on", "Monday", "-", "al-Nusra", "Nusra"]
+
+
+def _random_task(rng, task_id: int, next_id: list[int]):
+    from labeling.learn.memory import AnnotationRow
+
+    parts = [rng.choice(WORDS) for _ in range(rng.randint(3, 12))]
+    text = " ".join(parts)
+    starts, pos = [], 0
+    for p in parts:
+        starts.append((pos, pos + len(p)))
+        pos += len(p) + 1
+    rows = []
+    for _ in range(rng.randint(0, 3)):
+        if rng.random() < 0.2:
+            aid = rng.randrange(max(1, next_id[0]))  # an id another task may hold: it moves here
+        else:
+            aid = next_id[0] = next_id[0] + 1
+        pick = lambda k: tuple((s, e, rng.choice(["ACTOR", "WEAPON", "CLAIM"])) for s, e in rng.sample(starts, min(k, len(starts))))  # noqa: E731
+        rows.append(AnnotationRow(aid, task_id, text, pick(rng.randint(0, 3)), pick(rng.randint(0, 3)), pick(rng.randint(0, 1))))
+    return task_id, text, rows
+
+
+def test_the_stores_incremental_counts_equal_a_recount_after_every_change(tmp_path):
+    import random
+
+    from labeling.learn.memory import Memory
+    from labeling.learn.store import MemoryStore
+
+    rng = random.Random(22)
+    path = tmp_path / "memory.sqlite"
+    store = MemoryStore(path)
+    next_id = [0]
+    for step in range(150):
+        if rng.random() < 0.25:
+            store.delete_annotations(rng.sample(range(next_id[0] + 2), rng.randint(1, 3)))
+        else:
+            store.replace_tasks([_random_task(rng, rng.randrange(8), next_id) for _ in range(rng.randint(1, 3))])
+        live, truth = store.memory(), Memory.from_rows(list(store.rows()))
+        assert (live.evidence, live.annotations, live.fingerprint()) == (truth.evidence, truth.annotations, truth.fingerprint()), step
+        if step % 50 == 49:  # a restart counts the rows again and agrees
+            store.close()
+            store = MemoryStore(path)
+            assert store.memory().evidence == truth.evidence
+    assert truth.annotations > 5 and any(e.seen > e.labelled for e in truth.evidence.values())
+    store.close()
+
+
+def test_seen_counts_each_key_on_its_own_whatever_other_keys_exist():
+    from labeling.learn.memory import AnnotationRow, Memory
+
+    text = "Wagner Group fighters met Wagner officials; the Wagner-Group deal"
+    alone = Memory.from_rows([AnnotationRow(1, 1, text, ((26, 32, "ACTOR"),), ())])
+    both = Memory.from_rows([AnnotationRow(1, 1, text, ((26, 32, "ACTOR"), (0, 12, "ACTOR")), ())])
+    assert alone.evidence[("Wagner", "ACTOR")].seen == 3  # inside "Wagner Group" too, and before a hyphen
+    assert both.evidence[("Wagner", "ACTOR")].seen == 3
+    assert both.evidence[("Wagner Group", "ACTOR")].seen == 1  # "Wagner-Group" is not the key

@@ -8,7 +8,8 @@ Evidence, per normalised text and label (ACTOR and WEAPON: the names; CLAIM
 and SOURCE are clauses and phrases that do not repeat word for word):
 - `labelled`: how many times annotators gave exactly that text that label;
 - `seen`: how many times the text occurs (whole words, case-sensitive) in the
-  annotated documents, once per annotation of the document;
+  annotated documents, once per annotation of the document; each key counted
+  on its own (overlaps allowed: "Wagner" is seen inside "Wagner Group");
 - `rejected`: how many times it was suggested with that label (in the
   prediction the annotation started from) and the annotator removed or
   relabelled it (a boundary correction, where a span of the same label
@@ -37,7 +38,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,10 +61,6 @@ def normalise(text: str) -> str:
 def usable(key: str) -> bool:
     """Keys worth learning: a letter in them, not a single character, not a whole sentence."""
     return 1 < len(key) <= MAX_KEY_CHARS and any(c.isalpha() for c in key)
-
-
-def occurrences(key: str, text: str) -> int:
-    return len(_pattern([key]).findall(text))
 
 
 def _pattern(keys: Iterable[str]) -> re.Pattern[str]:
@@ -120,36 +116,23 @@ class Memory:
     @classmethod
     def from_rows(cls, rows: Iterable[AnnotationRow] | Any, *, thresholds: Thresholds | None = None) -> Memory:
         """Count `rows` (an iterable, or a callable giving a fresh iterable: two passes, nothing held)."""
+        from .counts import Counts  # the one home of how an annotation counts (it imports this module's keys)
+
         again = rows if callable(rows) else (lambda: rows)
-        labelled: Counter[tuple[str, str]] = Counter()
-        rejected: Counter[tuple[str, str]] = Counter()
-        found: Counter[tuple[str, str]] = Counter()
-        n = 0
+        counts = Counts()
         listed: list[AnnotationRow] | None = None if callable(rows) else []
         for row in again():
-            n += 1
             if listed is not None:
                 listed.append(row)
-            given, model = set(row.given), set(row.suggested)
-            for start, end, label in given:
-                key = normalise(row.text[start:end])
-                if label in LABELS and usable(key):
-                    labelled[(key, label)] += 1
-                    found[(key, label)] += (start, end, label) in model
-            for start, end, label in (model | set(row.recalled)) - given:
-                if any(g[2] == label and g[0] < end and start < g[1] for g in given):
-                    continue  # a boundary correction, not a removal: the text still holds a span of this label
-                key = normalise(row.text[start:end])
-                if label in LABELS and usable(key):
-                    rejected[(key, label)] += 1
-        keys = {k for k, _ in labelled} | {k for k, _ in rejected}
-        seen: Counter[str] = Counter()
-        if keys:
-            pattern = _pattern(keys)
-            for row in listed if listed is not None else again():
-                seen.update(m.group(0) for m in pattern.finditer(row.text))
-        evidence = {kl: Evidence(labelled[kl], seen[kl[0]], rejected[kl], found[kl]) for kl in labelled.keys() | rejected.keys()}
-        return cls(evidence, n, thresholds or Thresholds())
+            counts.add_row(row.text, row.given, row.suggested, row.recalled)
+        counts.track(counts.untracked(), ((row.text, 1) for row in (listed if listed is not None else again())))
+        return cls.from_counts(counts, thresholds=thresholds)
+
+    @classmethod
+    def from_counts(cls, counts: Any, *, thresholds: Thresholds | None = None) -> Memory:
+        """A snapshot of maintained counts (labeling.learn.counts.Counts): a new dict, never changed afterwards."""
+        evidence = {kl: Evidence(labelled, seen, rejected, found) for kl, labelled, seen, rejected, found in counts.evidence_items()}
+        return cls(evidence, counts.annotations, thresholds or Thresholds())
 
     @classmethod
     def from_records(cls, records: list[dict[str, Any]], *, thresholds: Thresholds | None = None) -> Memory:

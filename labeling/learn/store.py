@@ -1,9 +1,11 @@
 """Where a project memory lives: one SQLite file per project, so a restart loses nothing.
 
 It holds the submitted annotations reduced to what the memory counts (one row
-each, the document text once per task), never the counts themselves: the
-counts are recomputed from the rows (`memory()`), streamed, so a store of
-100,000 annotations is counted in bounded memory.
+each, the document text once per task). The counts live in memory: counted
+once from the rows at the first need after opening (streamed), then kept up to
+date on every change by taking back the changed task's old rows and adding its
+new ones (labeling.learn.counts), so a webhook costs the size of the task, plus
+one pass over the stored texts only when it brings keys never tracked before.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .counts import Counts
 from .memory import AnnotationRow, Memory, Thresholds
 
 _SCHEMA = """
@@ -37,6 +40,7 @@ class MemoryStore:
         self._lock = threading.RLock()
         self._changes = 0
         self._cached: tuple[int, Thresholds, Memory] | None = None
+        self._counts: Counts | None = None  # None until first needed: opening stays instant
 
     def close(self) -> None:
         with self._lock:
@@ -45,28 +49,76 @@ class MemoryStore:
     def replace_tasks(self, tasks: Iterable[tuple[int, str, list[AnnotationRow]]]) -> None:
         """For each (task id, text, rows): the task's annotations become exactly `rows`."""
         with self._lock:
+            counts = self._ensure_counts()
             self._db.execute("BEGIN")
-            for task_id, text, rows in tasks:
-                self._db.execute("DELETE FROM annotation WHERE task_id = ?", (task_id,))
-                if rows:
-                    self._db.execute("INSERT OR REPLACE INTO doc VALUES (?, ?)", (task_id, text))
-                else:
-                    self._db.execute("DELETE FROM doc WHERE task_id = ?", (task_id,))
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO annotation VALUES (?, ?, ?, ?, ?)",
-                    [(r.annotation_id, task_id, json.dumps(r.given), json.dumps(r.suggested), json.dumps(r.recalled)) for r in rows],
-                )
-            self._db.execute("COMMIT")
-            self._changes += 1
+            try:
+                for task_id, text, rows in tasks:
+                    self._replace_task(counts, task_id, text, {r.annotation_id: r for r in rows})
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                self._counts = None  # recounted from the rows at the next need
+                raise
+            finally:
+                self._changes += 1
+            self._track_new(counts)
+
+    def _replace_task(self, counts: Counts, task_id: int, text: str, rows: dict[int, AnnotationRow]) -> None:
+        ids = list(rows)
+        marks = ",".join("?" * len(ids))
+        clause = f"a.task_id = ? OR a.id IN ({marks})" if ids else "a.task_id = ?"
+        for old in self._select(clause, (task_id, *ids)):  # this task's rows, and rows of these ids held by another task
+            self._take_back(counts, old)
+        self._db.execute(f"DELETE FROM annotation WHERE task_id = ?{f' OR id IN ({marks})' if ids else ''}", (task_id, *ids))
+        if rows:
+            self._db.execute("INSERT OR REPLACE INTO doc VALUES (?, ?)", (task_id, text))
+        else:
+            self._db.execute("DELETE FROM doc WHERE task_id = ?", (task_id,))
+        self._db.executemany(
+            "INSERT INTO annotation VALUES (?, ?, ?, ?, ?)",
+            [(r.annotation_id, task_id, json.dumps(r.given), json.dumps(r.suggested), json.dumps(r.recalled)) for r in rows.values()],
+        )
+        for r in rows.values():
+            counts.add_row(text, _regions(r.given), _regions(r.suggested), _regions(r.recalled))
+        counts.add_text(text, len(rows))
 
     def delete_annotations(self, ids: Iterable[int]) -> int:
         with self._lock:
+            counts = self._ensure_counts()
             n = 0
             for i in ids:
+                for old in self._select("a.id = ?", (i,)):
+                    self._take_back(counts, old)
                 n += self._db.execute("DELETE FROM annotation WHERE id = ?", (i,)).rowcount
             self._db.execute("DELETE FROM doc WHERE task_id NOT IN (SELECT task_id FROM annotation)")
             self._changes += 1
             return n
+
+    def _select(self, where: str, args: tuple[int, ...]) -> list[AnnotationRow]:
+        query = f"SELECT a.id, a.task_id, d.text, a.given, a.suggested, a.recalled FROM annotation a JOIN doc d USING (task_id) WHERE {where}"
+        return [_row(*found) for found in self._db.execute(query, args).fetchall()]
+
+    @staticmethod
+    def _take_back(counts: Counts, old: AnnotationRow) -> None:
+        counts.add_row(old.text, old.given, old.suggested, old.recalled, sign=-1)
+        counts.add_text(old.text, -1)
+
+    def _track_new(self, counts: Counts) -> None:
+        """Keys the change brought that were never tracked: one pass over the stored texts for all of them."""
+        fresh = counts.untracked()
+        if fresh:
+            texts = self._db.execute("SELECT d.text, COUNT(*) FROM annotation a JOIN doc d USING (task_id) GROUP BY a.task_id").fetchall()
+            counts.track(fresh, texts)
+
+    def _ensure_counts(self) -> Counts:
+        """The maintained counts, counted from the rows the first time (call under the lock)."""
+        if self._counts is None:
+            counts = Counts()
+            for row in self.rows():
+                counts.add_row(row.text, row.given, row.suggested, row.recalled)
+            self._track_new(counts)
+            self._counts = counts
+        return self._counts
 
     def rows(self) -> Iterator[AnnotationRow]:
         """Every annotation with its text, a page at a time."""
@@ -79,22 +131,19 @@ class MemoryStore:
                 ).fetchall()
             if not page:
                 return
-            for aid, tid, text, *regions in page:
-                given, suggested, recalled = (tuple(tuple(r) for r in json.loads(x)) for x in regions)
-                yield AnnotationRow(aid, tid, text, given, suggested, recalled)
+            for found in page:
+                yield _row(*found)
             last = page[-1][0]
 
     def memory(self, thresholds: Thresholds | None = None) -> Memory:
-        """The counts over the rows now held (recounted only after a change)."""
+        """A snapshot of the counts now held (a new Memory after each change; never changed under a reader)."""
         thresholds = thresholds or Thresholds()
         with self._lock:
-            changes = self._changes
-            if self._cached and self._cached[0] == changes and self._cached[1] == thresholds:
+            if self._cached and self._cached[0] == self._changes and self._cached[1] == thresholds:
                 return self._cached[2]
-        memory = Memory.from_rows(self.rows, thresholds=thresholds)
-        with self._lock:
-            self._cached = (changes, thresholds, memory)
-        return memory
+            memory = Memory.from_counts(self._ensure_counts(), thresholds=thresholds)
+            self._cached = (self._changes, thresholds, memory)
+            return memory
 
     def get(self, key: str) -> str | None:
         with self._lock:
@@ -104,6 +153,16 @@ class MemoryStore:
     def set(self, key: str, value: str) -> None:
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _regions(regions: tuple[tuple[int, int, str], ...]) -> tuple[tuple[int, int, str], ...]:
+    """Regions as the store gives them back (JSON round trip: lists become tuples)."""
+    return tuple((int(a), int(b), str(c)) for a, b, c in regions)
+
+
+def _row(aid: int, tid: int, text: str, given: str, suggested: str, recalled: str) -> AnnotationRow:
+    g, s, r = (tuple(tuple(x) for x in json.loads(v)) for v in (given, suggested, recalled))
+    return AnnotationRow(aid, tid, text, g, s, r)
 
 
 def swap_in(built: Path, final: Path) -> None:
