@@ -65,11 +65,13 @@ class MemoryStore:
 
     def _replace_task(self, counts: Counts, task_id: int, text: str, rows: dict[int, AnnotationRow]) -> None:
         ids = list(rows)
-        marks = ",".join("?" * len(ids))
-        clause = f"a.task_id = ? OR a.id IN ({marks})" if ids else "a.task_id = ?"
-        for old in self._select(clause, (task_id, *ids)):  # this task's rows, and rows of these ids held by another task
+        held = self._select("a.task_id = ?", (task_id,))
+        for i in ids:  # a row of this id held by another task moves here
+            held += self._select("a.id = ? AND a.task_id != ?", (i, task_id))
+        for old in held:
             self._take_back(counts, old)
-        self._db.execute(f"DELETE FROM annotation WHERE task_id = ?{f' OR id IN ({marks})' if ids else ''}", (task_id, *ids))
+        self._db.execute("DELETE FROM annotation WHERE task_id = ?", (task_id,))
+        self._db.executemany("DELETE FROM annotation WHERE id = ?", [(i,) for i in ids])
         if rows:
             self._db.execute("INSERT OR REPLACE INTO doc VALUES (?, ?)", (task_id, text))
         else:
