@@ -22,8 +22,9 @@ import httpx
 import pytest
 
 from labeling.scheme import default_scheme
-from labeling.serve.app import ServeSettings, create_app
+from labeling.serve.app import create_app
 from labeling.serve.model import ModelHolder, load_model
+from labeling.serve.settings import ServeSettings
 from labeling.serve.trainer import Trained, TrainingWorker
 from labeling.studio import server
 from labeling.studio.client import Studio

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..preannotate.run import DEFAULT_BATCH_SIZE
-from ..serve.app import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT
+from ..serve.settings import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT
 from ._common import EXPORTS_DIR, ExportsDir
 
 

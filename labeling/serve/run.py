@@ -14,8 +14,9 @@ from starlette.applications import Starlette
 
 from ..errors import LabelingError, PortTaken
 from ..learn.live import LiveMemories
-from .app import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT, ServeSettings, basic_auth_from_env, create_app
+from .app import basic_auth_from_env, create_app
 from .model import RULES, ModelHolder, load_model
+from .settings import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT, ServeSettings
 from .trainer import Trainer, TrainingWorker, pull_and_train
 
 log = logging.getLogger("labeling.serve")
