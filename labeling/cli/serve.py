@@ -43,6 +43,7 @@ def serve_cli(
 
     Example: labeling serve --port 9090 --train-every 50
     """
+    # here, not at the top: loads starlette and the Label Studio SDK (over a second at start-up)
     from ..serve.run import serve
 
     serve(

@@ -10,11 +10,14 @@ import logging
 import socket
 from pathlib import Path
 
+import uvicorn
 from starlette.applications import Starlette
 
 from ..errors import LabelingError, PortTaken
 from ..learn.live import LiveMemories
+from ..studio.client import Studio
 from .app import basic_auth_from_env, create_app
+from .connect import follow_new_version
 from .model import RULES, ModelHolder, load_model
 from .settings import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT, ServeSettings
 from .trainer import Trainer, TrainingWorker, pull_and_train
@@ -24,9 +27,6 @@ log = logging.getLogger("labeling.serve")
 
 def _tell_studio(project_id: int, old_version: str, new_version: str) -> None:
     """After a switch, make the project show the new model's suggestions (the editor shows only the project's model_version)."""
-    from ..studio.client import Studio
-    from .connect import follow_new_version
-
     follow_new_version(Studio.connect(), project_id, old_version, new_version)
 
 
@@ -53,9 +53,6 @@ def build_backend(
     memories: LiveMemories | None = None
 
     def follow_memory(project_id: int, old_suffix: str, new_suffix: str) -> None:
-        from ..studio.client import Studio
-        from .connect import follow_new_version
-
         old, new = holder.model_version + old_suffix, holder.model_version + new_suffix
         studio = Studio.connect()
         if not any(b.title == old for b in studio.ml_backends(project_id)):
@@ -98,8 +95,6 @@ def check_port(host: str, port: int) -> None:
 
 def serve(*, host: str = "127.0.0.1", port: int = 9090, log_level: str = "info", **backend) -> None:
     """Run the backend until interrupted. Basic auth comes from LABELING_SERVE_USER / LABELING_SERVE_PASSWORD only."""
-    import uvicorn
-
     check_port(host, port)  # before the pipeline loads: a taken port fails in a second, not after the model
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     auth = basic_auth_from_env()
