@@ -371,7 +371,8 @@ def test_start_training_from_label_studio_switches_to_the_trained_model(studio, 
     title = f"serve: trained {uuid.uuid4().hex[:8]}"
     pid = ensure_project(studio, default_scheme(), title=title).project.id
     add_documents(studio, pid, gold)
-    proc, url, _log = start_backend(ls_env, tmp_path)
+    # Two epochs instead of train.cfg's 25: a spaCy override passed through, as `labeling train` takes it.
+    proc, url, _log = start_backend(ls_env, tmp_path, "--training.max_epochs", "2")
     try:
         assert run_cli(["backend", "connect", "--project", title, "--url", url], env=ls_env).returncode == 0
         before = httpx.get(url + "/health", timeout=5).json()
@@ -380,7 +381,9 @@ def test_start_training_from_label_studio_switches_to_the_trained_model(studio, 
         assert health["model_version"].startswith(f"project-{pid}-v0001-") and health["model_version"] != before["model_version"]
         # The project follows the trained model plus its memory of the 26 annotations (labeling/learn/live.py).
         assert studio.project_settings(pid)["model_version"].startswith(health["model_version"] + "+learned-0026-")
-        assert (tmp_path / "models" / f"project-{pid}-v0001" / "eval.json").exists()
+        trained = tmp_path / "models" / f"project-{pid}-v0001"
+        assert (trained / "eval.json").exists()
+        assert json.loads((trained / "meta.json").read_text())["labeling"]["overrides"] == {"training.max_epochs": 2}
         r = predict(url, [{"id": 1, "data": {"text": gold[0]["text"]}}])
         assert r.status_code == 200 and r.json()["results"][0]["model_version"] == health["model_version"]
     finally:
