@@ -30,6 +30,7 @@ def is_url(target: Target) -> bool:
 
 def filesystem(url: str) -> tuple[Any, str]:
     """(fsspec filesystem, path inside it) for a URL; a clear error when the protocol's package is missing."""
+    # here, not at the top: only URLs need fsspec, and every command imports this module
     import fsspec
 
     try:

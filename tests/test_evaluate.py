@@ -1,4 +1,4 @@
-"""labeling.evaluate and `labeling evaluate` on small gold/prediction files in both formats."""
+"""labeling.quality.evaluate and `labeling evaluate` on small gold/prediction files in both formats."""
 
 from __future__ import annotations
 

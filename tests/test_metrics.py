@@ -1,4 +1,4 @@
-"""labeling.metrics against hand-computed values on small constructed examples."""
+"""labeling.quality.metrics against hand-computed values on small constructed examples."""
 
 from __future__ import annotations
 

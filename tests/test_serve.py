@@ -22,15 +22,16 @@ import httpx
 import pytest
 
 from labeling.scheme import default_scheme
-from labeling.serve.app import ServeSettings, create_app
+from labeling.serve.app import create_app
 from labeling.serve.model import ModelHolder, load_model
+from labeling.serve.settings import ServeSettings
 from labeling.serve.trainer import Trained, TrainingWorker
 from labeling.studio import server
 from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
 
 from .conftest import REPO, run_cli
-from .helpers import add_documents
+from .helpers import add_documents, raw_sdk
 
 ARTICLES = REPO / "data" / "sample" / "articles"
 MAX_CHARS = 20_000
@@ -332,7 +333,7 @@ def _press_start_training(studio: Studio, url: str, pid: int) -> dict:
     """Label Studio's own Start Training (POST /api/ml/{id}/train); waits for the backend's background run."""
     before = httpx.get(url + "/health", timeout=5).json()
     (ml,) = studio.ml_backends(pid)
-    studio.sdk_for_tests().ml.train(id=ml.id)
+    raw_sdk(studio).ml.train(id=ml.id)
     health = httpx.get(url + "/health", timeout=5).json()
     assert health["training"]["runs"] == before["training"]["runs"] + 1 and health["training"]["project"] == pid
     deadline = time.monotonic() + 900

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from typer.core import TyperOption
 
 from ..errors import LabelingError
 
@@ -51,8 +52,6 @@ def reject_flag_values(inputs: list[str]) -> None:
 
 def _flags_read_as_flags() -> None:
     """typer 0.29's rich help shows every flag as `--name <bool>`, as if it took a value (even --help): a flag shows no type."""
-    from typer.core import TyperOption
-
     shown = TyperOption.display_type_rich
 
     def display_type_rich(self: TyperOption, ctx) -> str | None:

@@ -22,6 +22,7 @@ def connect_cli(
 
     Example: labeling backend connect --project "Conflict news" --url http://127.0.0.1:9090
     """
+    # here, not at the top: loads starlette and the Label Studio SDK (over a second at start-up)
     from ..serve.app import basic_auth_from_env
     from ..serve.connect import connect_backend
     from ..studio.client import Studio
@@ -42,6 +43,7 @@ def status_cli(project: ProjectTitle = None, project_id: ProjectId = None) -> No
 
     Example: labeling backend status --project "Conflict news"
     """
+    # here, not at the top: loads starlette and the Label Studio SDK (over a second at start-up)
     from ..serve.app import basic_auth_from_env
     from ..serve.connect import backend_status
 
@@ -71,6 +73,7 @@ def status_cli(project: ProjectTitle = None, project_id: ProjectId = None) -> No
 
 
 def _studio():
+    # here, not at the top: loads the Label Studio SDK (over a second at start-up)
     from ..studio.client import Studio
 
     return Studio.connect()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ..demo import DEMO_PROJECT
+from ..demo import DEMO_PROJECT, run_demo
 from ._common import Quiet, out, plural, starting_spinner
 
 
@@ -20,7 +20,7 @@ def demo_cli(
 
     Example: labeling demo
     """
-    from ..demo import run_demo
+    # here, not at the top: loads httpx (about 0.2 s at start-up)
     from ..studio.server import credentials_path, load_credentials
 
     with starting_spinner(quiet) as on_wait:

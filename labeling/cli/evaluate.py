@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.table import Table
 
+from ..quality.evaluate import evaluate
 from ._common import console, out, plural
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from ..quality.metrics import PRF, Scores
 
 
@@ -28,8 +28,6 @@ def evaluate_cli(
 
         labeling evaluate --gold data/sample/gold.jsonl tasks.jsonl --json scores.json
     """
-    from ..quality.evaluate import evaluate
-
     result = evaluate(gold, pred, model_version=model_version)
     out.print(_table(result.scores, result.documents))
     for side, ids in (("gold", result.only_gold), ("predictions", result.only_pred)):
@@ -42,8 +40,6 @@ def evaluate_cli(
 
 
 def _table(scores: Scores, documents: int) -> Table:
-    from rich.table import Table
-
     table = Table(title=f"Scores over {plural(documents, 'document')}", title_justify="left")
     table.add_column("Label")
     for mode in ("Exact", "Overlap"):

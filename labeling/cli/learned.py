@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from ..learn.export import gazetteer_toml, weapon_patterns
+from ..storage import atomic_write
 from ._common import console, out
 
 
@@ -20,9 +22,8 @@ def learned_cli(
 
     Example: labeling learned "Conflict news" --export learned-actors.toml
     """
+    # here, not at the top: loads the Label Studio SDK (over a second at start-up)
     from ..learn.build import memory_of
-    from ..learn.export import gazetteer_toml, weapon_patterns
-    from ..storage import atomic_write
     from ..studio.client import Studio
 
     memory, report = memory_of(Studio.connect(), project)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..errors import LabelingError
-from ..ingest import DEFAULT_MAX_CHARS
-from ..preannotate.on_dask import DEFAULT_CHUNK_SIZE
-from ..preannotate.run import DEFAULT_BATCH_SIZE
-from ._common import Quiet, console, out, plural, reject_flag_values
+from ..ingest import DEFAULT_MAX_CHARS, Summary, read_documents
+from ..preannotate.on_dask import DEFAULT_CHUNK_SIZE, write_tasks_on_dask
+from ..preannotate.run import DEFAULT_BATCH_SIZE, build_pipeline, preannotate, write_tasks
+from ._common import Quiet, console, out, plural, progress_bar, reject_flag_values
 
 
 def preannotate_cli(
@@ -46,9 +47,6 @@ def preannotate_cli(
         labeling preannotate news.jsonl -o tasks.jsonl --dask local:2
         labeling preannotate s3://news/2026/ -o s3://news/runs/tasks.jsonl --dask tcp://scheduler:8786
     """
-    from ..ingest import Summary, read_documents
-    from ..preannotate.run import build_pipeline, preannotate, write_tasks
-
     reject_flag_values(inputs)
     if dask and learn_from:
         raise LabelingError("--learn-from does not run on --dask yet", "Drop --dask, or pre-annotate on Dask and then `labeling push --refresh --learn-from`.")
@@ -76,6 +74,7 @@ def preannotate_cli(
 
 def _learn(project: str):
     """The applier of a project's memory, rebuilt from Label Studio now; says what it holds."""
+    # here, not at the top: loads the Label Studio SDK (over a second at start-up)
     from ..learn.build import memory_of
     from ..studio.client import Studio
 
@@ -85,10 +84,6 @@ def _learn(project: str):
 
 
 def _on_dask(inputs: list[str], output: str, *, dask: str, chunk_size: int, model: str | None, batch_size: int, quiet: bool, read: dict) -> None:
-    from ..ingest import Summary, read_documents
-    from ..preannotate.on_dask import write_tasks_on_dask
-    from ._common import progress_bar
-
     summary = Summary()
     docs = read_documents(inputs, summary=summary, **read)
 
@@ -112,8 +107,6 @@ def _on_dask(inputs: list[str], output: str, *, dask: str, chunk_size: int, mode
 
 def _with_progress(stream: Iterable) -> Iterator:
     """Count items as they pass; the total is unknown, so no ETA (the stream is never materialised)."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     columns = (SpinnerColumn(), TextColumn("{task.completed} docs"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("preannotate", total=None, rate="")

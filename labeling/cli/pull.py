@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from typing import TYPE_CHECKING
+
 import typer
+from rich.markup import escape
 
 from ..pull.policy import FALLBACKS, POLICIES
 from ._common import EXPORTS_DIR, ExportsDir, ProjectId, ProjectTitle, Quiet, console, out, plural
+
+if TYPE_CHECKING:
+    from ..pull.run import PullResult
 
 DEFAULT_RATIOS = "0.8,0.1,0.1"
 
@@ -31,10 +38,7 @@ def pull_cli(
 
     Example: labeling pull --project "Conflict news" --dataset conflict --policy latest
     """
-    from contextlib import nullcontext
-
-    from rich.markup import escape
-
+    # Imported here, not at the top: both load the Label Studio SDK (over a second), which `--help` does not need.
     from ..pull.run import parse_ratios, pull
     from ..studio.client import Studio
 
@@ -56,12 +60,29 @@ def pull_cli(
             fallback=fallback,
             review_project=review_project,
         )
+    _report(result, dataset)
+
+
+def _report(result: PullResult, dataset: str) -> None:
+    """What the pull read, what it flagged, and what it wrote."""
     t = result.tasks
     out.print(
         f"Tasks: {t['total']} in the project, {t['annotated']} annotated, "
         f"{t['skipped']} skipped (only cancelled annotations), {t['unannotated']} not annotated; "
         f"{t['skipped'] + t['unannotated']} left out."
     )
+    _report_issues(result)
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
+    if result.version is None:
+        out.print(f"No change since {dataset}@{result.same_as} ({counts}); no new version written.")
+        return
+    out.print(f"Wrote {result.path} ({counts}).")
+    if rules := result.rules:
+        out.print("Documents by rule: " + ", ".join(f"{k} {v}" for k, v in rules.items()))
+    out.print(f"Check it: labeling datasets show {dataset}@{result.version}")
+
+
+def _report_issues(result: PullResult) -> None:
     for issue in result.issues[:SHOW_ISSUES]:
         console.print(
             f"[yellow]{issue.kind}[/] ({issue.action}) task {issue.task_id} annotation {issue.annotation_id} "
@@ -77,14 +98,6 @@ def pull_cli(
         console.print(f"Held out {plural(len(result.held_out), 'new near-duplicate')} of frozen test documents: {', '.join(result.held_out[:10])}")
     if result.carried_over:
         console.print(f"Kept {plural(len(result.carried_over), 'frozen test document')} missing from the export: {', '.join(result.carried_over[:10])}")
-    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
-    if result.version is None:
-        out.print(f"No change since {dataset}@{result.same_as} ({counts}); no new version written.")
-        return
-    out.print(f"Wrote {result.path} ({counts}).")
-    if rules := result.rules:
-        out.print("Documents by rule: " + ", ".join(f"{k} {v}" for k, v in rules.items()))
-    out.print(f"Check it: labeling datasets show {dataset}@{result.version}")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from ..errors import LabelingError
 from ..ingest import DEFAULT_MAX_CHARS
 from ..preannotate.run import DEFAULT_BATCH_SIZE
+from ..scheme import default_scheme
 from ..studio.limits import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_COUNT
 from ._common import ProjectId, Quiet, out, progress_bar, reject_flag_values
+
+if TYPE_CHECKING:
+    from ..push.run import PushOptions, PushResult
 
 MB = 1024 * 1024
 
@@ -39,11 +46,9 @@ def push_cli(
     Example: labeling push data/sample/articles --project "Conflict news"
              labeling push --refresh --project "Conflict news" --learn-from "Conflict news"
     """
-    from ..push.run import PushOptions, push_inputs
-    from ..scheme import default_scheme
-    from ..studio.client import Studio
-    from ..studio.reconcile import needs_review_error
-    from ..studio.users import check_overlap, set_overlap
+    # Imported here, not at the top: they load the Label Studio SDK (over a second), which `--help` does not need.
+    from ..push.run import PushOptions
+    from ..studio.users import check_overlap
 
     if overlap is not None:
         check_overlap(overlap, overlap_share)
@@ -63,6 +68,26 @@ def push_cli(
         batch_count=batch_count,
         batch_bytes=int(batch_mb * MB),
     )
+    _push(inputs, project, project_id, options, learn_from=learn_from, overlap=overlap, overlap_share=overlap_share, quiet=quiet)
+
+
+def _push(
+    inputs: list[str],
+    project: str | None,
+    project_id: int | None,
+    options: PushOptions,
+    *,
+    learn_from: str | None,
+    overlap: int | None,
+    overlap_share: int,
+    quiet: bool,
+) -> None:
+    """Push, report, set the overlap; fail when concurrent pushes left duplicates to review, exit 1 when a task failed."""
+    from ..push.run import push_inputs
+    from ..studio.client import Studio
+    from ..studio.reconcile import needs_review_error
+    from ..studio.users import set_overlap
+
     studio = Studio.connect()
     if learn_from:
         options.learn = _learner(studio, learn_from)
@@ -75,9 +100,19 @@ def push_cli(
 
     with progress_bar("Pushing", total=None, silent=quiet) as advance:
         r = push_inputs(inputs, studio, title=project, project_id=project_id, options=options, on_start=started, on_progress=advance)
+    _report(r, studio.url)
+    if overlap is not None:
+        k, pct = set_overlap(studio, annotators=overlap, share=overlap_share, project_id=r.project.id)
+        out.print(f"overlap: each document goes to {k} annotator(s), for {pct} % of the documents")
+    if r.reconciled.needs_review:
+        raise needs_review_error(r.reconciled)
+    if r.push.failed:
+        raise typer.Exit(1)
 
+
+def _report(r: PushResult, url: str) -> None:
     summary, ingest_summary = r.push, r.ingest
-    out.print(f"Project {r.project.title!r} (id {r.project.id}) at {studio.url}")
+    out.print(f"Project {r.project.title!r} (id {r.project.id}) at {url}")
     out.print(
         f"created {summary.created}, already present {summary.present}, predictions added {summary.predictions_added}, "
         f"skipped {len(summary.skipped) + len(ingest_summary.skipped)}, failed {summary.failed} "
@@ -91,17 +126,10 @@ def push_cli(
         out.print(f"  skipped {where}: {why}")
     if summary.model_versions:
         out.print(f"model_version: {summary.model_versions[-1]}")
-    if overlap is not None:
-        k, pct = set_overlap(studio, annotators=overlap, share=overlap_share, project_id=r.project.id)
-        out.print(f"overlap: each document goes to {k} annotator(s), for {pct} % of the documents")
-    if r.reconciled.needs_review:
-        raise needs_review_error(r.reconciled)
-    if summary.failed:
-        raise typer.Exit(1)
 
 
 def _learner(studio, project: str):
-    from ..learn.build import memory_of
+    from ..learn.build import memory_of  # loads the SDK: see push_cli
 
     memory, report = memory_of(studio, project)
     out.print(f"Memory: {report.describe()}; {len(memory.learned())} texts learned, {len(memory.forgotten())} forgotten")
@@ -109,7 +137,7 @@ def _learner(studio, project: str):
 
 
 def _refresh(inputs: list[str] | None, project: str | None, project_id: int | None, *, model: str | None, learn_from: str | None, refresh: bool) -> None:
-    from ..errors import LabelingError
+    # Imported here for start-up time, as in push_cli.
     from ..learn.build import find
     from ..learn.refresh import refresh as refresh_tasks
     from ..preannotate.run import build_pipeline

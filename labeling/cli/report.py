@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich import box
+from rich.table import Table
 
+from ..errors import DatasetError
 from ..pull.policy import POLICIES
+from ..quality.metrics import EDIT_KINDS
+from ..quality.summary import defined
 from ._common import EXPORTS_DIR, ExportsDir, ProjectId, Quiet, console, out, plural
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from ..quality.summary import Quality
 
 
@@ -39,12 +44,13 @@ def report_cli(
 
         labeling report --project "Conflict news" --out reports/
     """
-    from ..errors import DatasetError
+    # here, not at the top: loads numpy (about 0.2 s at start-up)
     from ..quality.report import report_project, report_version
 
     if (ref is None) == (project is None and project_id is None):
         raise DatasetError("Name either a dataset version or a project.", "For example: labeling report conflict@v2, or labeling report --project TITLE")
     if ref is not None and html_only:
+        # here, not at the top: loads numpy (about 0.2 s at start-up)
         from ..datasets.store import resolve
         from ..quality.report import rerender_html
 
@@ -53,16 +59,13 @@ def report_cli(
     if ref is not None:
         result = report_version(exports_dir, ref, out_dir=out_dir, html=html)
     else:
-        from contextlib import nullcontext
-
+        # here, not at the top: loads the Label Studio SDK (over a second at start-up)
         from ..studio.client import Studio
 
         studio = Studio.connect()
         with nullcontext() if quiet else console.status("Pulling the project into a temporary directory..."):
             result = report_project(studio, project=project, project_id=project_id, policy=policy, out_dir=out_dir or Path("."), html=html)
     if as_json:
-        import json
-
         print(json.dumps(result.quality.to_dict(), indent=2, sort_keys=True, ensure_ascii=False))
         console.print(f"Wrote {result.json_path} and {result.html_path}")
         return
@@ -73,9 +76,6 @@ def report_cli(
 
 def _table(title: str, first: str, *columns: str) -> Table:
     """A table that stays readable at 80 columns and when piped: figures never wrap or shrink to '0.…'."""
-    from rich import box
-    from rich.table import Table
-
     t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
     t.add_column(first, justify="left", overflow="fold")
     for col in columns:
@@ -84,8 +84,6 @@ def _table(title: str, first: str, *columns: str) -> Table:
 
 
 def _tables(q: Quality) -> list[Table]:
-    from ..quality.metrics import EDIT_KINDS
-
     where = f"{q.dataset}@{q.version}" if q.dataset else f"project {(q.project or {}).get('title')!r}"
     d, s = q.documents, q.suggestions
     share = "-" if s.unchanged_share is None else f"{100 * s.unchanged_share:.1f}%"
@@ -175,8 +173,6 @@ def _f1_cells(s) -> list[str]:
 
 
 def _prf(p) -> list[str]:
-    from ..quality.summary import defined
-
     return [_fig(v) for v in defined(p).values()]
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import typer
+from rich.markup import escape
 
 from ._common import ProjectId, ProjectTitle, Quiet, console, out
 
@@ -23,10 +26,7 @@ def review_cli(
 
     Example: labeling review --project "Conflict news"
     """
-    from contextlib import nullcontext
-
-    from rich.markup import escape
-
+    # here, not at the top: loads the Label Studio SDK (over a second at start-up)
     from ..review.run import review
     from ..studio.client import Studio
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..preannotate.run import DEFAULT_BATCH_SIZE
-from ..serve.app import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT
+from ..serve.settings import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT
 from ._common import EXPORTS_DIR, ExportsDir
 
 
@@ -46,6 +46,7 @@ def serve_cli(
 
     Example: labeling serve --port 9090 --train-every 50 --training.max_epochs 10
     """
+    # here, not at the top: they load spaCy, starlette and the Label Studio SDK (seconds at start-up)
     from spacy.cli._util import parse_config_overrides
 
     from ..serve.run import serve

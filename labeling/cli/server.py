@@ -39,6 +39,7 @@ def start_cli(
     Example: labeling server start --port 8080
     Example: PGPASSWORD=... labeling server start --database-url postgresql://labeling@127.0.0.1:5432/labeling
     """
+    # here, not at the top: loads httpx (about 0.2 s at start-up)
     from ..studio.server import credentials_path, start
 
     first = not credentials_path(home).exists()
@@ -65,6 +66,7 @@ def stop_cli(home: Path | None = HomeOpt) -> None:
 
     Example: labeling server stop
     """
+    # here, not at the top: loads httpx (about 0.2 s at start-up)
     from ..studio.server import stop
 
     if stop(home):
@@ -79,6 +81,7 @@ def status_cli(home: Path | None = HomeOpt) -> None:
 
     Example: labeling server status
     """
+    # here, not at the top: loads httpx (about 0.2 s at start-up)
     from ..studio.server import status
 
     st = status(home)
@@ -96,6 +99,7 @@ def login_cli(home: Path | None = HomeOpt) -> None:
 
     Example: labeling server login
     """
+    # here, not at the top: loads httpx (about 0.2 s at start-up)
     from ..studio.server import load_credentials
 
     creds = load_credentials(home)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.table import Table
 
 from ._common import ProjectId, ProjectTitle, out
 
@@ -24,6 +25,7 @@ def add_cli(
 
     Example: labeling team add ana@example.org
     """
+    # here, not at the top: loads the Label Studio SDK (over a second at start-up)
     from ..studio.client import Studio
     from ..studio.users import add_member
 
@@ -40,8 +42,7 @@ def list_cli() -> None:
 
     Example: labeling team list
     """
-    from rich.table import Table
-
+    # here, not at the top: loads the Label Studio SDK (over a second at start-up)
     from ..studio.client import Studio
     from ..studio.users import list_members
 
@@ -66,6 +67,7 @@ def overlap_cli(
 
     Example: labeling team overlap 2 --project "Conflict news"
     """
+    # here, not at the top: loads the Label Studio SDK (over a second at start-up)
     from ..studio.client import Studio
     from ..studio.users import set_overlap
 

@@ -36,6 +36,7 @@ def train_cli(
 
     Example: labeling train conflict@v3 --training.max_epochs 10 --components.spancat.threshold 0.4
     """
+    # here, not at the top: loads spaCy (seconds at start-up)
     from spacy.cli._util import parse_config_overrides
 
     overrides = parse_config_overrides(list(ctx.args))

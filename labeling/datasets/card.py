@@ -51,15 +51,23 @@ def _adjudication_lines(manifest: dict[str, Any]) -> list[str]:
 
 
 def readme_md(name: str, manifest: dict[str, Any], scheme: Scheme) -> str:
-    version = manifest["version"]
-    counts = manifest["counts"]
-    ls = manifest["label_studio"]
     lines = [
-        f"# Dataset card: {name} {version}",
+        f"# Dataset card: {name} {manifest['version']}",
         "",
         "Conflict-news articles with human-corrected annotations: ACTOR, WEAPON, CLAIM and",
         "SOURCE spans and CLAIM -> SOURCE `attributed_to` relations.",
         "",
+        *_how_made_lines(manifest, scheme),
+        *_label_lines(scheme),
+        *_count_lines(manifest["counts"], scheme),
+        *_format_lines(name, manifest["version"]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _how_made_lines(manifest: dict[str, Any], scheme: Scheme) -> list[str]:
+    ls = manifest["label_studio"]
+    return [
         "## How it was made",
         "",
         f"Pre-annotated by spaCy (model versions: {', '.join(manifest['model_versions']) or 'none recorded'}), corrected",
@@ -72,14 +80,20 @@ def readme_md(name: str, manifest: dict[str, Any], scheme: Scheme) -> str:
         "Splits are deterministic: near-duplicate texts share a split, a document never changes split",
         "between versions and the test split is frozen after the first version (see `labeling/datasets/splits.py`).",
         "",
-        "## Labels",
-        "",
     ]
+
+
+def _label_lines(scheme: Scheme) -> list[str]:
+    lines = ["## Labels", ""]
     for label in scheme.labels:
         lines.append(f"- **{label.name}**: {label.description}")
     for rel in scheme.relations:
         lines.append(f"- relation **{rel.name}** ({rel.head} -> {rel.child}): {rel.description}")
-    lines += [
+    return lines
+
+
+def _count_lines(counts: dict[str, Any], scheme: Scheme) -> list[str]:
+    lines = [
         "",
         "## Counts",
         "",
@@ -90,7 +104,11 @@ def readme_md(name: str, manifest: dict[str, Any], scheme: Scheme) -> str:
         per = counts["labels"].get(split, {})
         cells = [str(per.get(l, 0)) for l in scheme.label_names]
         lines.append(f"| {split} | {counts['documents'].get(split, 0)} | " + " | ".join(cells) + f" | {counts['relations'].get(split, 0)} |")
-    lines += [
+    return lines
+
+
+def _format_lines(name: str, version: str) -> list[str]:
+    return [
         "",
         "## Record format",
         "",
@@ -115,4 +133,3 @@ def readme_md(name: str, manifest: dict[str, Any], scheme: Scheme) -> str:
         f"For `spacy train`: `labeling export-spacy {name}@{version} -o corpus/`.",
         f"Check the files against the manifest: `labeling datasets verify {name}@{version}`.",
     ]
-    return "\n".join(lines) + "\n"

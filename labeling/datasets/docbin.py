@@ -60,6 +60,7 @@ def record_doc(vocab, rec: dict[str, Any], stats: SpacyExport | None = None, *, 
     `spans_keys` maps doc.spans keys to the labels they hold (None: every
     label); the default is {"sc": None}.
     """
+    # here, not at the top: spaCy takes seconds to import, and callers that never load a pipeline need none of it
     from spacy.tokens import Doc, Span
 
     if not Doc.has_extension(REL_EXTENSION):
@@ -95,6 +96,7 @@ def record_doc(vocab, rec: dict[str, Any], stats: SpacyExport | None = None, *, 
 
 def export_spacy(version_dir: Path, out_dir: Path, *, lang: str = "en") -> SpacyExport:
     """Write OUT_DIR/{train,dev,test}.spacy from a version directory."""
+    # here, not at the top: spaCy takes seconds to import, and callers that never load a pipeline need none of it
     import spacy
     from spacy.tokens import DocBin
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from ..preannotate.run import preannotate
 from ..records import Annotated, Document, content_hash
 from ..studio.client import Project, Studio
 from .build import TEXT_FIELD
@@ -30,8 +31,6 @@ class RefreshReport:
 def refresh(
     studio: Studio, project: Project, *, nlp, learn: Callable[[Annotated], Annotated] | None = None, text_field: str = TEXT_FIELD, batch_size: int = 64
 ) -> RefreshReport:
-    from ..preannotate.run import preannotate
-
     report = RefreshReport()
     states = [(s.id, s.data) for s in studio.iter_task_states(project.id) if s.annotations == 0 and isinstance(s.data.get(text_field), str)]
     report.unannotated = len(states)

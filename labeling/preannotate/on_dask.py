@@ -70,8 +70,6 @@ def write_tasks_on_dask(
     once the cluster is up, `on_chunk(documents)` after each chunk finishes (for
     a progress bar), `on_finish(chunks, chunks_reused)` when the output is written.
     """
-    from dask.distributed import as_completed
-
     if (address is None) == (client is None):
         raise LabelingError("give the Dask scheduler address or a client, not both or neither")
     check_output_dir(output)
@@ -79,38 +77,52 @@ def write_tasks_on_dask(
         raise LabelingError("--chunk-size must be at least 1")
     work = storage.join(storage.parent(output), f".{storage.basename(output)}.chunks")
     storage.make_dirs(work)
-    chunks: list[tuple[Target, int]] = []
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(_client(str(address)))
         if on_start:
             on_start(client.dashboard_link if importlib.util.find_spec("bokeh") else None)  # no bokeh, no dashboard
-        todo = {}
-        for path, n, digest in _write_chunks(docs, work, chunk_size):  # each chunk is submitted as soon as it is on disk
-            chunks.append((path, n))
-            done = _done_path(path)
-            if storage.exists(done):
-                if on_chunk:
-                    on_chunk(n)
-                continue
-            future = client.submit(_run_chunk, str(path), str(done), model, batch_size, key=f"preannotate-{storage.basename(path)}-{digest}", retries=RETRIES)
-            todo[future] = (path, n)
-        for future in as_completed(todo):
-            path, n = todo[future]
-            if future.status != "finished":
-                ids = [doc["id"] for _, doc in iter_jsonl(path)][:5]
-                exc = future.exception()
-                raise LabelingError(
-                    f"chunk {storage.basename(path)} failed after {RETRIES} retries ({getattr(exc, 'message', exc)}); its documents include {ids}",
-                    "Fix or remove those documents and re-run: finished chunks are kept and not redone.",
-                )
-            if on_chunk:
-                on_chunk(n)
+        chunks, submitted = _run_chunks(client, docs, work, chunk_size=chunk_size, model=model, batch_size=batch_size, on_chunk=on_chunk)
     count = _merge([_done_path(p) for p, _ in chunks], output)
     storage.remove(work, recursive=True)
     if on_finish:
-        on_finish(len(chunks), len(chunks) - len(todo))
+        on_finish(len(chunks), len(chunks) - submitted)
     return count
+
+
+def _run_chunks(
+    client: Any, docs: Iterable[Document], work: Target, *, chunk_size: int, model: str | None, batch_size: int, on_chunk: Callable[[int], None] | None
+) -> tuple[list[tuple[Target, int]], int]:
+    """Write the chunks, submit each as soon as it is on disk (one whose output exists is reused), wait for all.
+
+    Returns every chunk (file, documents) in input order and how many were submitted; a chunk that still fails
+    after its retries raises, naming its first documents.
+    """
+    from dask.distributed import as_completed  # here, not at the top: dask takes about a second to import
+
+    chunks: list[tuple[Target, int]] = []
+    todo = {}
+    for path, n, digest in _write_chunks(docs, work, chunk_size):
+        chunks.append((path, n))
+        done = _done_path(path)
+        if storage.exists(done):
+            if on_chunk:
+                on_chunk(n)
+            continue
+        future = client.submit(_run_chunk, str(path), str(done), model, batch_size, key=f"preannotate-{storage.basename(path)}-{digest}", retries=RETRIES)
+        todo[future] = (path, n)
+    for future in as_completed(todo):
+        path, n = todo[future]
+        if future.status != "finished":
+            ids = [doc["id"] for _, doc in iter_jsonl(path)][:5]
+            exc = future.exception()
+            raise LabelingError(
+                f"chunk {storage.basename(path)} failed after {RETRIES} retries ({getattr(exc, 'message', exc)}); its documents include {ids}",
+                "Fix or remove those documents and re-run: finished chunks are kept and not redone.",
+            )
+        if on_chunk:
+            on_chunk(n)
+    return chunks, len(todo)
 
 
 # Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_=65536 so idle workers hand memory back;
@@ -121,7 +133,7 @@ _WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 
 
 
 def _client(address: str):
-    import dask
+    import dask  # here, not at the top: see _run_chunks
     from dask.distributed import Client, LocalCluster
 
     if address == "local" or address.startswith("local:"):

@@ -50,23 +50,28 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
     configs_dir() (LABELING_CONFIGS). The result's model version is
     `pipeline_version(nlp)`.
     """
-    import spacy
-
-    from . import components as conflict_nlp  # registers the conflict_annotator factory
-
     if model and is_trained(model):
         return load_trained(model)
     scheme = scheme or default_scheme()
     missing = [l for l in LABELS if l not in scheme.label_names]
     if missing or scheme.relation(RELATION) is None:
         raise ConfigError(f"scheme {scheme.name!r} lacks {missing or [RELATION]}", "The pre-annotator needs ACTOR, WEAPON, CLAIM, SOURCE and attributed_to.")
-    model = model or scheme.tokenizer
     configs = Path(configs) if configs else configs_dir()
     weapons_raw = _read(configs / "weapons.jsonl")
     cues_raw = _read(configs / "cues.toml")
     actors_raw = _read(configs / "actors.toml")
     names = actor_patterns(actors_raw, configs / "actors.toml")
     patterns = _patterns(weapons_raw, configs / "weapons.jsonl")
+    nlp = _base_pipeline(model or scheme.tokenizer)
+    _add_rules(nlp, patterns, names, cues_raw, configs)
+    nlp.meta[VERSION_META_KEY] = _rules_version(nlp, scheme, weapons_raw + b"\0" + cues_raw + b"\0" + actors_raw)
+    return nlp
+
+
+def _base_pipeline(model: str):
+    """The installed spaCy pipeline our rules read (its parser and NER), lemmatizer off."""
+    import spacy  # here, not at the top: spaCy takes seconds to import, and `labeling --help` needs none of it
+
     try:
         nlp = spacy.load(model)
     except OSError as exc:
@@ -78,6 +83,13 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
             raise ConfigError(f"spaCy pipeline {model!r} has no {needed}", "Use a pipeline with a parser and an entity recognizer.")
     if "lemmatizer" in nlp.pipe_names:
         nlp.disable_pipe("lemmatizer")
+    return nlp
+
+
+def _add_rules(nlp, patterns: list[dict[str, Any]], names: list[dict[str, Any]], cues_raw: bytes, configs: Path) -> None:
+    """The weapon-part and actor-name rulers, then conflict_annotator with the cue lists."""
+    from . import components as conflict_nlp  # registers the conflict_annotator factory; imports spaCy (see _base_pipeline)
+
     ruler = nlp.add_pipe("span_ruler", name="weapon_ruler", config={"spans_key": conflict_nlp.PARTS_KEY, "validate": True, "phrase_matcher_attr": "LOWER"})
     try:
         # Phrase patterns only need the tokenizer; without this the ruler runs the whole model over them.
@@ -92,6 +104,14 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
     cues = conflict_nlp.parse_cues(cues_raw, str(configs / "cues.toml"))
     conflict_nlp.Cues.from_dict(cues)  # fail here, with a ConfigError, not inside a worker
     nlp.add_pipe("conflict_annotator", config={"cues": cues})
+
+
+def _rules_version(nlp, scheme: Scheme, config_bytes: bytes) -> str:
+    """`conflict-rules-<pipeline>-<version>-<8 hex>` over everything that changes the output (the module docstring)."""
+    import spacy  # already imported by _base_pipeline: only its version is read
+
+    from . import components as conflict_nlp
+
     fingerprint = hashlib.sha256()
     for part in (
         f"{nlp.meta['lang']}_{nlp.meta['name']}",
@@ -102,9 +122,8 @@ def build_pipeline(model: str | None = None, *, scheme: Scheme | None = None, co
         conflict_nlp.COMPONENT_VERSION,
     ):
         fingerprint.update(part.encode() + b"\0")
-    fingerprint.update(weapons_raw + b"\0" + cues_raw + b"\0" + actors_raw)
-    nlp.meta[VERSION_META_KEY] = f"conflict-rules-{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}-{fingerprint.hexdigest()[:8]}"
-    return nlp
+    fingerprint.update(config_bytes)
+    return f"conflict-rules-{nlp.meta['lang']}_{nlp.meta['name']}-{nlp.meta['version']}-{fingerprint.hexdigest()[:8]}"
 
 
 def preannotate(

@@ -16,7 +16,7 @@ A record is one JSON object per line (keys sorted, UTF-8, no ASCII escapes):
                 offsets are kept as annotated (never shifted); token_start /
                 token_end then name the tokens that cover the span.
     meta        where it came from: Label Studio ids, annotator, timestamps,
-                region origin counts, the document's own metadata (see pull.py)
+                region origin counts, the document's own metadata (see export.py)
     input_hash  sha256 of the text; task_hash: sha256 of text + spans + relations
     suggestion  the pre-annotation the annotator started from, or null
     annotations every counting annotation when a task has two or more, else []
@@ -39,6 +39,7 @@ from ..records import Relation, Span, content_hash
 @lru_cache(maxsize=4)
 def load_tokenizer(name: str):
     """The tokenizer of spaCy pipeline `name`, without loading any of its components."""
+    # here, not at the top: spaCy takes seconds to import, and callers that never load a pipeline need none of it
     import spacy
     from spacy.util import get_package_path, is_package, load_meta
 

@@ -1,6 +1,6 @@
 """One task of a Label Studio JSON export -> the parts of one dataset record.
 
-`meta` of a record (see dataset_record.py for the rest):
+`meta` of a record (see build.py for the rest):
 
     project_id, task_id       Label Studio ids
     annotation_id             the annotation the record describes (policy.choose)

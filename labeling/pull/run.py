@@ -1,9 +1,9 @@
 """Pull: Label Studio export -> validated records -> a new immutable dataset version.
 
     export (snapshot, Label Studio's export API) -> download, streamed to a file
-    -> ijson, one task at a time -> policy + validation (export_tasks.py)
-    -> tokens (batched) -> records spooled to a JSONL file
-    -> splits (splits.py) -> sorted split files -> a version (datasets.py)
+    -> ijson, one task at a time -> policy + validation (export.py, policy.py, validate.py)
+    -> tokens (batched) -> records spooled to a JSONL file (spool.py)
+    -> splits (datasets/splits.py) -> sorted split files -> a version (datasets/store.py)
 
 Memory: the export is never loaded whole; records are spooled to disk and
 only (id, file offset, MinHash signature) stays in memory per document.
@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import ijson
 
 from ..datasets.card import changes_md, readme_md
 from ..datasets.manifest import make_manifest
@@ -38,15 +36,15 @@ from ..datasets.store import (
     versions,
 )
 from ..errors import DatasetError, NothingToPull
+from ..review.decisions import decisions
 from ..scheme import Scheme, default_scheme
 from ..studio.client import Project, Studio, public_url
 from ..studio.projects import lookup_project
-from .build import build_record, dumps, load_tokenizer, tokenize
-from .export import Pending, Progress, from_task
+from .build import dumps, load_tokenizer
+from .export import Progress
 from .policy import FALLBACKS, POLICIES, RULES
+from .spool import Spool, spool_export
 from .validate import Issue
-
-BATCH = 256
 
 
 @dataclass
@@ -78,12 +76,6 @@ def parse_ratios(text: str) -> tuple[float, float, float]:
 def _project(studio: Studio, title: str | None, project_id: int | None) -> Project:
     hint = "Pass one of the titles above exactly (or --project-id ID)."
     return lookup_project(studio, title=title, project_id=project_id, hint=hint)
-
-
-def iter_export(path: Path) -> Iterator[dict[str, Any]]:
-    """Tasks of a Label Studio JSON export, one at a time."""
-    with open(path, "rb") as fh:
-        yield from ijson.items(fh, "item", use_float=True)
 
 
 def pull(
@@ -134,8 +126,6 @@ def pull(
 
 
 def _decisions(studio: Studio, proj: Project, review_project: str | None) -> dict[int, Any]:
-    from ..review.decisions import decisions
-
     return decisions(studio, proj, review_project)
 
 
@@ -143,73 +133,6 @@ def _prepare(scheme: Scheme) -> Any:
     """The scheme's tokenizer, and the slow imports of the build done (spaCy, datasketch)."""
     signatures(["warm up"])
     return load_tokenizer(scheme.tokenizer)
-
-
-class _Spool:
-    """Records built from the export, spooled to a JSONL file: only an index and small tallies stay in memory."""
-
-    def __init__(self, path: Path, tokenizer: Any):
-        self.path, self.tokenizer = path, tokenizer
-        self.fh = open(path, "wb")  # noqa: SIM115 - closed by close(), after the whole export streamed through
-        self.index: dict[str, tuple[int, int, int]] = {}  # doc id -> (task id, offset, length) in the spool
-        self.tally: dict[str, tuple[list[str], int, str]] = {}  # doc id -> (span labels, relation count, task_hash)
-        self.docs: dict[str, Doc] = {}  # what the splits are assigned from
-        self.issues: list[Issue] = []
-        self.misaligned: list[tuple[str, str]] = []
-        self.model_versions: set[str] = set()
-        self.rules: Counter[str] = Counter()  # policy adjudicated: documents per rule
-
-    def add(self, batch: list[Pending]) -> None:
-        """Tokenize a batch of pending records (spaCy batches), build them and append them to the spool."""
-        sigs = signatures([p.text for p in batch])
-        for p, tokens, sig in zip(batch, tokenize(self.tokenizer, [p.text for p in batch]), sigs, strict=True):
-            rec = build_record(p.doc_id, p.text, tokens, p.spans, p.relations, meta=p.meta, suggestion=p.suggestion, annotations=p.annotations)
-            self.misaligned.extend((p.doc_id, sid) for sid in rec["misaligned"])
-            if rec["meta"]["model_version"]:
-                self.model_versions.add(rec["meta"]["model_version"])
-            if p.doc_id in self.index and not self._replaces(p):
-                continue
-            line = (dumps(rec) + "\n").encode("utf-8")
-            self.index[p.doc_id] = (p.task_id, self.fh.tell(), len(line))
-            self.tally[p.doc_id] = ([s.label for s in p.spans], len(p.relations), rec["task_hash"])
-            self.docs[p.doc_id] = Doc(p.doc_id, rec["input_hash"], sig)
-            self.fh.write(line)
-            if "rule" in p.meta:
-                self.rules[p.meta["rule"]] += 1
-
-    def _replaces(self, p: Pending) -> bool:
-        """Two tasks with one document id: the higher task id wins, and the clash is reported."""
-        other = self.index[p.doc_id][0]
-        kept = max(other, p.task_id)
-        reason = f"tasks {other} and {p.task_id} share the document id; kept task {kept}"
-        self.issues.append(Issue(p.task_id, p.meta["annotation_id"], p.doc_id, "duplicate-doc-id", "dropped", reason))
-        return kept == p.task_id
-
-    def close(self) -> None:
-        self.fh.close()
-
-
-def _spool_export(
-    export: Path, spool: _Spool, *, studio: Studio, proj: Project, scheme: Scheme, policy: str, progress: Progress, on_task, adjudication=({}, "majority")
-) -> None:
-    """Stream the export: count progress, choose and validate each task's annotation, build records in batches."""
-    users = studio.user_emails()
-    batch: list[Pending] = []
-    for n, task in enumerate(iter_export(export), 1):
-        progress.add(task, users)
-        decided, fallback = adjudication
-        pending, found = from_task(task, scheme=scheme, policy=policy, project_id=proj.id, users=users, decision=decided.get(task["id"]), fallback=fallback)
-        spool.issues += found
-        if pending is not None:
-            batch.append(pending)
-        if len(batch) >= BATCH:
-            spool.add(batch)
-            batch = []
-        if on_task:
-            on_task(n)
-    if batch:
-        spool.add(batch)
-    spool.close()
 
 
 @dataclass
@@ -221,7 +144,7 @@ class _Parent:
     summary: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)  # doc id -> (task_hash, label counts), for CHANGES.md
 
 
-def _read_parent(parent: Path | None, spool: _Spool, *, frozen: bool) -> _Parent:
+def _read_parent(parent: Path | None, spool: Spool, *, frozen: bool) -> _Parent:
     inherited = _Parent()
     if parent is None:
         return inherited
@@ -236,7 +159,7 @@ def _read_parent(parent: Path | None, spool: _Spool, *, frozen: bool) -> _Parent
     return inherited
 
 
-def _write_splits(tmp: Path, spool: _Spool, assignment: Any, carried: dict[str, str]) -> dict[str, Any]:
+def _write_splits(tmp: Path, spool: Spool, assignment: Any, carried: dict[str, str]) -> dict[str, Any]:
     """train/dev/test.jsonl, records sorted by id; returns the manifest's counts."""
     counts: dict[str, int] = {}
     labels: dict[str, Counter[str]] = {}
@@ -272,7 +195,7 @@ class _BuildOptions:
     adjudication: tuple[dict[int, Any], str]  # (review decisions by task id, fallback policy)
 
 
-def _adjudication(o: _BuildOptions, spool: _Spool) -> dict[str, Any]:
+def _adjudication(o: _BuildOptions, spool: Spool) -> dict[str, Any]:
     if o.policy != "adjudicated":
         return {}
     return {"adjudication": {"fallback": o.adjudication[1], "documents": {r: spool.rules.get(r, 0) for r in RULES}}}
@@ -280,19 +203,7 @@ def _adjudication(o: _BuildOptions, spool: _Spool) -> dict[str, Any]:
 
 def _build(studio: Studio, proj: Project, scheme: Scheme, tmp: Path, ddir: Path, tokenizer: Any, o: _BuildOptions) -> PullResult:
     """Export file -> spooled records -> splits -> a new version (or none when nothing changed)."""
-    progress = Progress()
-    spool = _Spool(tmp / "records.jsonl", tokenizer)
-    _spool_export(
-        tmp / "export.json", spool, studio=studio, proj=proj, scheme=scheme, policy=o.policy, progress=progress, on_task=o.on_task, adjudication=o.adjudication
-    )
-    (tmp / "export.json").unlink()
-    if not spool.index:
-        raise NothingToPull(
-            f"Project {proj.title!r} (id {proj.id}) has no submitted annotations yet "
-            f"({progress.tasks['total']} tasks, {progress.tasks['skipped']} only skipped).",
-            "Annotate some tasks in Label Studio first, then pull again.",
-        )
-
+    spool, progress = _spool_records(studio, proj, scheme, tmp, tokenizer, o)
     have = versions(ddir)
     parent = ddir / have[-1] if have else None
     frozen = parent is not None and not o.unfreeze_test
@@ -319,7 +230,47 @@ def _build(studio: Studio, proj: Project, scheme: Scheme, tmp: Path, ddir: Path,
         return result
 
     version = next_version(ddir)
-    manifest = make_manifest(
+    selection = {"policy": o.policy, **_adjudication(o, spool), "ratios": list(o.ratios), "test_frozen": frozen}
+    manifest = _manifest(version, parent, studio, proj, scheme, o, selection, spool, progress, counts, result)
+    after = {i: (spool.tally[i][2], label_counts(spool.tally[i][0])) for i in assignment.splits}
+    changes = changes_md(o.dataset, version, manifest["parent"], diff_summaries(inherited.summary, after), manifest)
+    final = commit_version(ddir, tmp, manifest, readme_md(o.dataset, manifest, scheme), changes)
+    result.version, result.path = version, final
+    result.rules = dict(manifest.get("adjudication", {}).get("documents", {}))
+    return result
+
+
+def _spool_records(studio: Studio, proj: Project, scheme: Scheme, tmp: Path, tokenizer: Any, o: _BuildOptions) -> tuple[Spool, Progress]:
+    """The export downloaded and spooled into records (the export file removed); NothingToPull when nobody annotated."""
+    progress = Progress()
+    spool = Spool(tmp / "records.jsonl", tokenizer)
+    spool_export(
+        tmp / "export.json", spool, studio=studio, proj=proj, scheme=scheme, policy=o.policy, progress=progress, on_task=o.on_task, adjudication=o.adjudication
+    )
+    (tmp / "export.json").unlink()
+    if not spool.index:
+        raise NothingToPull(
+            f"Project {proj.title!r} (id {proj.id}) has no submitted annotations yet "
+            f"({progress.tasks['total']} tasks, {progress.tasks['skipped']} only skipped).",
+            "Annotate some tasks in Label Studio first, then pull again.",
+        )
+    return spool, progress
+
+
+def _manifest(
+    version: str,
+    parent: Path | None,
+    studio: Studio,
+    proj: Project,
+    scheme: Scheme,
+    o: _BuildOptions,
+    selection: dict[str, Any],
+    spool: Spool,
+    progress: Progress,
+    counts: dict[str, Any],
+    result: PullResult,
+) -> dict[str, Any]:
+    return make_manifest(
         version=version,
         parent=parent.name if parent else None,
         source={
@@ -327,7 +278,7 @@ def _build(studio: Studio, proj: Project, scheme: Scheme, tmp: Path, ddir: Path,
             "project": {"id": proj.id, "title": proj.title},
             "export_id": o.export_id,
         },
-        selection={"policy": o.policy, **_adjudication(o, spool), "ratios": list(o.ratios), "test_frozen": frozen},
+        selection=selection,
         scheme=scheme,
         contents={
             "model_versions": sorted(spool.model_versions),
@@ -338,12 +289,6 @@ def _build(studio: Studio, proj: Project, scheme: Scheme, tmp: Path, ddir: Path,
             "carried_over": result.carried_over,
         },
     )
-    after = {i: (spool.tally[i][2], label_counts(spool.tally[i][0])) for i in assignment.splits}
-    changes = changes_md(o.dataset, version, manifest["parent"], diff_summaries(inherited.summary, after), manifest)
-    final = commit_version(ddir, tmp, manifest, readme_md(o.dataset, manifest, scheme), changes)
-    result.version, result.path = version, final
-    result.rules = dict(manifest.get("adjudication", {}).get("documents", {}))
-    return result
 
 
 def _issue_counts(issues: list[Issue]) -> dict[str, int]:

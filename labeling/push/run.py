@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import InputError, LabelingError, ProjectGone
 from ..ingest import Summary, read_documents
+from ..preannotate.run import preannotate
 from ..records import Annotated, Document
 from ..scheme import Scheme, default_scheme
 from ..storage import Target, is_url
@@ -129,8 +130,6 @@ def _task_source(paths: list[Target], options: PushOptions, ingest: Summary) -> 
         if total == 0:
             raise InputError(", ".join(map(str, paths)), "no tasks found", "Check the file.")
         return (lambda: (t for p in paths for t in read_tasks(p, text_field=options.text_field))), total
-
-    from ..preannotate.run import preannotate
 
     def documents(summary: Summary | None = None) -> Iterator[Document]:
         o = options

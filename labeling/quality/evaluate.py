@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from ..errors import InputError
 from ..records import Relation, Span, content_hash, from_results, iter_jsonl, normalise
+from ..scheme import default_scheme
 from .metrics import Scores, score
 
 Prefer = Literal["annotations", "predictions"]
@@ -48,8 +49,6 @@ def evaluate(gold_path: Path, pred_path: Path, *, model_version: str | None = No
     `labels` are always reported, even when absent (default: the scheme's labels).
     """
     if labels is None:
-        from ..scheme import default_scheme
-
         labels = default_scheme().label_names
     gold = read_scored(gold_path, prefer="annotations")
     pred = read_scored(pred_path, prefer="predictions", model_version=model_version)

@@ -4,7 +4,7 @@
     -> records of every split -> suggestion vs final, per model_version (metrics.score,
        metrics.classify_edits) + pairwise agreement (metrics.agreement) + progress
        (the manifest) + the trend over every version -> `Quality`
-    -> quality.json + report.html (report_html.py)
+    -> quality.json + report.html (html.py)
 
 Where the files go: into the version folder, beside the files the manifest
 hashes. `datasets.verify` checks only the files listed in the manifest (plus the
@@ -52,6 +52,7 @@ from ..datasets.store import iter_records, read_manifest, resolve, versions
 from ..errors import DatasetError
 from ..records import Relation, Span
 from .agreement import TeamAgreement
+from .html import render
 from .metrics import Scores, agreement
 from .summary import FORMAT, Agreement, Quality, SuggestionQuality
 
@@ -165,8 +166,6 @@ class ReportResult:
 
 def write_report(q: Quality, out_dir: Path, *, html: Path | None = None) -> ReportResult:
     """Write quality.json into `out_dir` and the HTML report beside it (or to `html`)."""
-    from .html import render
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / QUALITY_FILE
@@ -180,8 +179,6 @@ def write_report(q: Quality, out_dir: Path, *, html: Path | None = None) -> Repo
 
 def rerender_html(version_dir: Path, *, html: Path | None = None) -> Path:
     """Rebuild report.html from a saved quality.json, without reading the records again."""
-    from .html import render
-
     src = version_dir / QUALITY_FILE
     try:
         saved = json.loads(src.read_text(encoding="utf-8"))
@@ -202,6 +199,7 @@ def report_project(
     studio, *, project: str | None = None, project_id: int | None = None, policy: str = "latest", out_dir: Path = Path("."), html: Path | None = None
 ) -> ReportResult:
     """`labeling report --project`: pull into a temporary exports dir, report, remove it."""
+    # here, not at the top: pulling loads the Label Studio SDK (over a second); a version's report needs none of it
     from ..pull.run import pull
 
     tmp = Path(tempfile.mkdtemp(prefix="labeling-report-"))

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..pull import policy as policies
 from ..pull.export import annotator_name
+from ..pull.spool import iter_export
 from ..pull.validate import validate
 from ..records import Relation, Span, content_hash, normalise
 from ..scheme import Scheme
@@ -58,8 +59,6 @@ def _relation_keys(version: Version) -> set[tuple]:
 @contextmanager
 def exported(studio: Studio, project_id: int) -> Iterator[Iterator[dict[str, Any]]]:
     """The tasks of a fresh export of the project, streamed from a temporary file removed afterwards."""
-    from ..pull.run import iter_export
-
     tmp = Path(tempfile.mkdtemp(prefix="labeling-review-"))
     try:
         export_id = studio.create_export(project_id, title="labeling review")

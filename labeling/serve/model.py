@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..preannotate.model import is_trained, pipeline_version
+from ..preannotate.run import NO_REGION_SCORE, build_pipeline, preannotate
 from ..records import Annotated, Document, Span, content_hash, region_id
 from ..scheme import default_scheme
 
@@ -39,15 +41,13 @@ class LoadedModel:
 
 def load_model(model: str = RULES, *, model_version: str | None = None) -> LoadedModel:
     """Load `model` ("rules", an installed pipeline name, or a trained pipeline directory)."""
-    from ..preannotate.model import is_trained, pipeline_version
-    from ..preannotate.run import build_pipeline
-
     path = Path(model)
     if model == RULES or not path.exists() or is_trained(path):
         nlp = build_pipeline(None if model == RULES else model)
         return LoadedModel(nlp, model, model_version or pipeline_version(nlp), True)
     if not path.is_dir() or not (path / "meta.json").is_file():
         raise ConfigError(f"{path}: not a spaCy pipeline directory (no meta.json)", "Pass --model rules or the output directory of a training run.")
+    # here, not at the top: spaCy takes seconds to import, and callers that never load a pipeline need none of it
     import spacy
 
     from ..preannotate import components  # noqa: F401  registers conflict_annotator for pipelines saved with it
@@ -105,8 +105,6 @@ class ModelHolder:
             # memory_zone frees the strings each request adds, so a long-running server does not grow.
             with model.nlp.memory_zone():
                 if model.rules:
-                    from ..preannotate.run import preannotate
-
                     stream = preannotate(iter(docs), nlp=model.nlp, batch_size=self.batch_size)
                 else:
                     stream = _trained(model, docs, self.batch_size)
@@ -133,8 +131,6 @@ class TooSlow(Exception):
 
 
 def _trained(model: LoadedModel, docs: list[Document], batch_size: int) -> Iterator[Annotated]:
-    from ..preannotate.run import NO_REGION_SCORE
-
     labels = set(default_scheme().label_names)
     for spacy_doc, doc in model.nlp.pipe(((d.text, d) for d in docs), as_tuples=True, batch_size=batch_size):
         found: dict[tuple[int, int, str], float] = {}

@@ -11,12 +11,16 @@ import socket
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 
 from ..errors import LabelingError, PortTaken
 from ..learn.live import LiveMemories
-from .app import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT, ServeSettings, basic_auth_from_env, create_app
+from ..studio.client import Studio
+from .app import basic_auth_from_env, create_app
+from .connect import follow_new_version
 from .model import RULES, ModelHolder, load_model
+from .settings import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT, ServeSettings
 from .trainer import Trainer, TrainingWorker, pull_and_train
 
 log = logging.getLogger("labeling.serve")
@@ -24,9 +28,6 @@ log = logging.getLogger("labeling.serve")
 
 def _tell_studio(project_id: int, old_version: str, new_version: str) -> None:
     """After a switch, make the project show the new model's suggestions (the editor shows only the project's model_version)."""
-    from ..studio.client import Studio
-    from .connect import follow_new_version
-
     follow_new_version(Studio.connect(), project_id, old_version, new_version)
 
 
@@ -54,9 +55,6 @@ def build_backend(
     memories: LiveMemories | None = None
 
     def follow_memory(project_id: int, old_suffix: str, new_suffix: str) -> None:
-        from ..studio.client import Studio
-        from .connect import follow_new_version
-
         old, new = holder.model_version + old_suffix, holder.model_version + new_suffix
         studio = Studio.connect()
         if not any(b.title == old for b in studio.ml_backends(project_id)):
@@ -99,8 +97,6 @@ def check_port(host: str, port: int) -> None:
 
 def serve(*, host: str = "127.0.0.1", port: int = 9090, log_level: str = "info", **backend) -> None:
     """Run the backend until interrupted. Basic auth comes from LABELING_SERVE_USER / LABELING_SERVE_PASSWORD only."""
-    import uvicorn
-
     check_port(host, port)  # before the pipeline loads: a taken port fails in a second, not after the model
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     auth = basic_auth_from_env()

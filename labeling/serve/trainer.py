@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import LabelingError
+from ..pull.run import pull
+from ..studio.client import Studio
 from .model import LoadedModel, ModelHolder, load_model
 
 log = logging.getLogger("labeling.serve")
@@ -121,8 +123,6 @@ def pull_and_train(
                 "training is not available in this installation (labeling.train is missing)",
                 "Update the labeling package; until then the backend keeps serving its current model.",
             ) from None
-        from ..pull.run import pull
-        from ..studio.client import Studio
 
         name = dataset or f"project-{project_id}"
         pulled = pull(Studio.connect(), dataset=name, project_id=project_id, exports_dir=exports_dir)

@@ -6,8 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..preannotate.learned import CHOICES, ENT_LABELS, SPAN_LABELS, Choice
+import numpy as np
+
+from ..preannotate.learned import CHOICES, ENT_LABELS, SPAN_LABELS, Choice, merge
 from ..preannotate.model import LABELS
+from ..preannotate.run import to_annotated
+from ..quality.metrics import Scores, score
 from ..records import Document, Relation, Span
 
 MIN_DEV_SPANS_FOR_LEARNED = 50
@@ -28,10 +32,6 @@ def _unmerged(nlp, records: list[dict[str, Any]]) -> Iterator[tuple[dict[str, An
 
 def _scores_per_doc(nlp, records: list[dict[str, Any]], policies: dict[str, dict[str, str]]) -> dict[str, list[Any]]:
     """Per policy, one Scores per record (in order): what the totals and the dev bootstrap are made of."""
-    from ..preannotate.learned import merge
-    from ..preannotate.run import to_annotated
-    from ..quality.metrics import score
-
     per_doc: dict[str, list[Any]] = {k: [] for k in policies}
     for rec, doc in _unmerged(nlp, records):
         document = Document.make(rec["id"], rec["text"])
@@ -44,8 +44,6 @@ def _scores_per_doc(nlp, records: list[dict[str, Any]], policies: dict[str, dict
 
 def _totals(per_doc: dict[str, list[Any]]) -> dict[str, Any]:
     """Per policy, the Scores summed over the documents."""
-    from ..quality.metrics import Scores
-
     return {k: sum(docs, Scores()) for k, docs in per_doc.items()}
 
 
@@ -58,7 +56,6 @@ def win_share(rules: list[Any], other: list[Any], label: str, *, resamples: int 
 
     Both lists hold one Scores per document of the same records (a paired bootstrap).
     """
-    import numpy as np
 
     def counts(per_doc: list[Any]) -> Any:
         return np.array([[d.span_exact[label].tp, d.span_exact[label].fp, d.span_exact[label].fn] for d in per_doc], dtype=np.int64)

@@ -33,6 +33,7 @@ from typing import Any
 
 from ..datasets.version import Version, load_version
 from ..errors import ConfigError, DatasetError, LabelingError
+from ..learn.memory import Memory, Thresholds
 from ..paths import configs_dir
 from ..preannotate.model import LABELS, VERSION_META_KEY
 from ..scheme import default_scheme
@@ -203,6 +204,5 @@ def confirmed_names(records: list[dict[str, Any]], *, min_count: int = 2, min_sh
     `records`, and in at least `min_share` of the places the same words appear there.
 
     The project memory's counts and thresholds (labeling/learn/memory.py), frozen into the trained pipeline."""
-    from ..learn.memory import Memory, Thresholds
 
     return Memory.from_records(records, thresholds=Thresholds(min_labelled=min_count, min_share=min_share)).patterns()

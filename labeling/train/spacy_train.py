@@ -8,10 +8,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import spacy
+import spacy.util
+from spacy.tokens import DocBin
+from spacy.training.initialize import init_nlp
+from spacy.training.loop import train as spacy_loop
+
 from ..datasets.docbin import record_doc
 from ..datasets.version import Version
 from ..errors import ConfigError
 from ..preannotate.learned import NAMES_KEY, SPAN_LABELS
+from ..preannotate.run import build_pipeline
+from . import progress
 
 LEARNED = ("conflict_ner", "span_finder", "spancat")
 
@@ -19,9 +27,6 @@ Progress = Callable[[dict[str, Any]], None]
 
 
 def _docbin(records: list[dict[str, Any]], path: Path) -> None:
-    import spacy
-    from spacy.tokens import DocBin
-
     vocab = spacy.blank("en").vocab
     db = DocBin(store_user_data=False)
     for rec in records:
@@ -32,12 +37,6 @@ def _docbin(records: list[dict[str, Any]], path: Path) -> None:
 def spacy_train(
     data: Version, work: Path, config_path: Path, *, base: str, seed: int, overrides: dict[str, Any] | None = None, on_progress: Progress | None
 ) -> Path:
-    import spacy.util
-    from spacy.training.initialize import init_nlp
-    from spacy.training.loop import train as spacy_loop
-
-    from . import progress
-
     _docbin(data.splits["train"], work / "train.spacy")
     _docbin(data.splits["dev"], work / "dev.spacy")
     fixed: dict[str, Any] = {"paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy"), "paths.base": base, "system.seed": seed}
@@ -54,10 +53,6 @@ def spacy_train(
 
 def assemble(base: str, learned_dir: Path, *, names: list[dict[str, Any]]):
     """The rule pipeline plus the learned components, the confirmed names and the merge."""
-    import spacy
-
-    from ..preannotate.run import build_pipeline
-
     nlp = build_pipeline(base)
     learned = spacy.load(learned_dir)
     nlp.add_pipe("conflict_reset_ents")
