@@ -109,8 +109,8 @@ class MemoryStore:
         """Keys the change brought that were never tracked: one pass over the stored texts for all of them."""
         fresh = counts.untracked()
         if fresh:
-            texts = self._db.execute("SELECT d.text, COUNT(*) FROM annotation a JOIN doc d USING (task_id) GROUP BY a.task_id").fetchall()
-            counts.track(fresh, texts)
+            texts = self._db.execute("SELECT d.text, COUNT(*) FROM annotation a JOIN doc d USING (task_id) GROUP BY a.task_id")
+            counts.track(fresh, texts)  # streamed from the cursor: the texts are never all held
 
     def _ensure_counts(self) -> Counts:
         """The maintained counts, counted from the rows the first time (call under the lock)."""
