@@ -24,18 +24,80 @@ from .regions import Region, region
 _AGENT_DEPS = frozenset({"nsubj", "nsubjpass"})
 # Objects of these are places ("fled toward Goma"), whatever NER called them.
 _PLACE_PREPS = frozenset(
-    {"in", "near", "to", "toward", "towards", "into", "outside", "inside", "across", "around", "over", "at", "from", "through", "along", "within", "of", "on"}
+    {
+        "in",
+        "near",
+        "to",
+        "toward",
+        "towards",
+        "into",
+        "outside",
+        "inside",
+        "across",
+        "around",
+        "over",
+        "at",
+        "from",
+        "through",
+        "along",
+        "within",
+        "of",
+        "on",
+        "off",
+    }
 )
 
 
 # A subset of _PLACE_PREPS whose object is a place whatever the sentence: not "to"
 # ("according to X"), "of", "from", "on" or "over".
-_STRICT_PLACE_PREPS = frozenset({"in", "near", "inside", "outside", "around", "across", "through", "along", "within", "toward", "towards", "into"})
+_STRICT_PLACE_PREPS = frozenset({"in", "near", "inside", "outside", "around", "across", "through", "along", "within", "toward", "towards", "into", "off"})
 _PLACE_HEADS = frozenset({"region", "regions", "province", "provinces", "area", "areas", "district", "districts", "city", "cities", "town", "towns", "village"})
 # "between A and B" after these joins places, not parties.
-_ROUTE_NOUNS = frozenset({"road", "roads", "route", "highway", "border", "frontier", "corridor", "railway", "bridge", "flights", "line"})
+_ROUTE_NOUNS = frozenset(
+    {
+        "road",
+        "roads",
+        "route",
+        "highway",
+        "border",
+        "frontier",
+        "corridor",
+        "railway",
+        "bridge",
+        "flights",
+        "line",
+        "mountains",
+        "hills",
+        "valley",
+        "desert",
+        "area",
+    }
+)
+# Objects of these verbs are places taken, entered or left ("retook Karabakh"), not parties.
+_TERRITORY_VERBS = frozenset(
+    {
+        "retook",
+        "recaptured",
+        "captured",
+        "seized",
+        "took",
+        "entered",
+        "reached",
+        "regained",
+        "annexed",
+        "occupied",
+        "mention",
+        "mentioned",
+        "visited",
+        "left",
+        "overran",
+        "liberated",
+    }
+)
+# Entity types that can name an actor at all ("Two soldiers": a CARDINAL is never one).
+_ACTOR_ENTS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})
 # Group nouns that are also weapon platforms.
-_PLATFORM_NOUNS = frozenset({"fighter", "fighters"})
+PLATFORM_NOUNS = frozenset({"fighter", "fighters"})
 
 
 def actor_regions(ents, cues: Cues, weapons: list[Region]) -> list[Region]:
@@ -69,6 +131,8 @@ def untagged_agent_regions(doc: Doc, ents, cues: Cues) -> list[Region]:
 def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source: bool = False) -> Region | None:
     """The ACTOR region for an entity, or None. `as_source`: it is the subject of a cue (so it acts)."""
     label = ent.label_
+    if label not in _ACTOR_ENTS and (ent[-1].like_num or not ent[-1].is_alpha):
+        return None  # "Two soldiers"; but "May 18 - Russian forces" (a dateline the NER ran on) keeps its group
     if any(w.start < ent.end_char and ent.start_char < w.end for w in weapons):
         return None
     if not any(t.is_alpha for t in ent) or (label == "PERSON" and any(t.like_num or any(c.isdigit() for c in t.text) for t in ent)):
@@ -80,11 +144,11 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
     if cues.is_media(ent.text, [t.text for t in ent]) or _reports_only(ent, cues):
         return None
     group = group_head(ent, cues)
-    if group is not None and group.lower_ in _PLATFORM_NOUNS and any("fighter" in doc.text[w.start : w.end].lower() for w in weapons):
+    if group is not None and group.lower_ in PLATFORM_NOUNS and any("fighter" in doc.text[w.start : w.end].lower() for w in weapons):
         group = None  # "Russian fighters" in an article about fighter jets are the jets
     if group is not None:
         return region(doc, start, group.i + 1, "ACTOR", "actor-group")
-    if not as_source and _is_place(ent.root):
+    if not as_source and (_is_place(ent.root) or _taken_place(ent.root)):
         return None
     if label in cues.actor_always:
         start, end = name_extent(ent, cues)
@@ -112,8 +176,29 @@ def _acts(tok: Token, cues: Cues) -> bool:
     if tok.dep_ in _AGENT_DEPS:
         return True
     if tok.dep_ == "poss":  # "Russia's decision" acts; "Syria's north", "Colombia's Catatumbo" are places
-        return tok.head.lower_ not in cues.place_nouns and tok.head.ent_type_ not in ("GPE", "LOC")
+        head = tok.head
+        if head.lower_ in cues.place_nouns or head.ent_type_ in ("GPE", "LOC"):
+            return False
+        return not (head.ent_type_ == "ORG" and _outlet_words(head, cues))  # "Lebanon's National News Agency" only reports
     return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps)
+
+
+def _taken_place(tok: Token) -> bool:
+    """ "retook Karabakh", "entered Goma": the object of a territory verb is a place, whatever the NER called it."""
+    while tok.dep_ == "conj" and tok.head.i != tok.i:
+        tok = tok.head
+    return tok.dep_ == "dobj" and tok.head.lower_ in _TERRITORY_VERBS
+
+
+def _outlet_words(tok: Token, cues: Cues) -> bool:
+    """The ORG entity around `tok` is an outlet: a listed name, a media word or a media descriptor in it."""
+    doc, i, j = tok.doc, tok.i, tok.i + 1
+    while i > 0 and doc[i].ent_iob_ == "I":
+        i -= 1
+    while j < len(doc) and doc[j].ent_iob_ == "I":
+        j += 1
+    words = [t.text for t in doc[i:j]]
+    return cues.is_media(" ".join(words), words) or any(w.lower() in cues.media_descriptors for w in words)
 
 
 def _civilian(ent: Span, cues: Cues) -> bool:
@@ -145,7 +230,7 @@ def _object_of_verb(tok: Token) -> bool:
     """The object of a verb, also as a conjunct: "urged Asmara and Addis Ababa to talk"."""
     while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
-    return tok.dep_ in ("dobj", "dative") and tok.head.pos_ == "VERB"
+    return tok.dep_ in ("dobj", "dative") and tok.head.pos_ == "VERB" and not _taken_place(tok)
 
 
 def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
@@ -199,6 +284,8 @@ def group_head(ent: Span, cues: Cues) -> Token | None:
     for k in range(ent.end, min(ent.end + 4, len(doc))):
         t = doc[k]
         if t.lower_ in cues.group_nouns:
+            if t.tag_ == "JJ" and k + 1 < len(doc) and doc[k + 1].pos_ == "NOUN" and doc[k + 1].lower_ not in cues.group_nouns:
+                break  # "Russian military bloggers": "military" is an adjective there
             head = t  # keep going: "military intelligence", "armed forces command"
         elif head is not None or t.tag_ not in ("JJ", "VBN", "NN") or t.ent_type_:
             break

@@ -300,7 +300,9 @@ def _relayed_clause(relay: Token, host: Token) -> Attribution | None:
 
 
 def _source(tok: Token, cues: Cues, rule: str) -> Region | None:
-    if tok.lower_ in cues.media_descriptors:  # "the broadcaster Shabelle Voice", "the Frontera Viva monitor": the name
+    # "the broadcaster Shabelle Voice", "the Frontera Viva monitor": the name; but a capitalised
+    # descriptor inside a name is part of it ("Lebanon's National News Agency").
+    if tok.lower_ in cues.media_descriptors and not (tok.text[:1].isupper() and tok.ent_type_):
         names = [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
         if names:
             return region(tok.doc, names[0].left_edge.i, names[-1].i + 1, "SOURCE", rule)  # not "SANA news"

@@ -22,11 +22,12 @@ from .attribution import attributions
 from .cues import Cues
 from .references import description_regions, gazetteer_regions, reference_regions
 from .regions import PRONOUN_TAGS, Region, clear_barriers, ent_of, outside_datelines, resolve
+from .unnamed import named_group_regions, titled_name_regions
 from .weapons import weapon_regions
 
 # Bump when a change to the rules in labeling/preannotate/ changes their output: it
 # is part of the pre-annotation model_version fingerprint.
-COMPONENT_VERSION = "3"  # 3: issue 24 cues, run-on quotes, two subjects; 2: actor gazetteer, definite descriptions, references, agents, datelines
+COMPONENT_VERSION = "4"  # 4: titled names and named groups the NER missed, territory verbs; 3: issue 24 cues, run-on quotes, two subjects; 2: actor gazetteer, definite descriptions, references, agents, datelines
 EXTENSION = "conflict"
 _EMPTY = numpy.zeros((0,), dtype="float32")
 
@@ -60,6 +61,7 @@ class ConflictAnnotator:
         found = attributions(doc, cues)
         actors = actor_regions(ents, cues, weapons) + gazetteer_regions(doc, cues, weapons) + description_regions(doc, cues, weapons)
         actors += untagged_agent_regions(doc, ents, cues)
+        actors += titled_name_regions(doc, cues, weapons) + named_group_regions(doc, cues, weapons)
         actors += reference_regions(doc, actors, weapons)
         candidates: list[Region] = list(weapons) + actors
         links: list[tuple[tuple, tuple]] = []

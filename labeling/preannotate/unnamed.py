@@ -1,0 +1,95 @@
+"""ACTOR regions for names the NER left untagged (or tagged as something else), by their shape.
+
+- A title or rank before capitalised names is a person: *Sgt. Denys Kravets*,
+  *Rear Admiral Yoav Dorfman* (the small model calls the latter a
+  WORK_OF_ART). Names the NER tagged as a person already win (higher score).
+- A capitalised modifier before a group noun is a named group: *Ukrainian
+  commanders*, *Turkish armed forces* (after a dateline the NER often loses
+  the adjective), at most two lower-case adjectives between.
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Token
+
+from .actors import PLATFORM_NOUNS
+from .cues import Cues
+from .references import overlaps
+from .regions import Region, region
+
+# NER types a titled name may carry and still be a person the NER missed.
+_PERSONISH = frozenset({"", "PERSON", "WORK_OF_ART", "NORP"})
+_MODIFIER_TYPES = frozenset({"", "NORP"})
+
+
+def titled_name_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
+    out = []
+    n = len(doc)
+    k = 0
+    while k < n:
+        tok = doc[k]
+        if not (_is_title(tok, cues) and tok.text[:1].isupper()) or (k > 0 and _is_title(doc[k - 1], cues)):
+            k += 1
+            continue
+        j = k
+        while j < n and (_is_title(doc[j], cues) or (doc[j].text in (".", "-") and not doc[j - 1].whitespace_)):
+            j += 1
+        names = j
+        while names < n and _name_word(doc[names], cues):
+            names += 1
+        if names > j and all(t.ent_type_ in _PERSONISH for t in doc[k:names]):
+            r = region(doc, k, names, "ACTOR", "actor-titled")
+            if r and not overlaps(r, weapons):
+                out.append(r)
+        k = max(names, k + 1)
+    return out
+
+
+def named_group_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
+    out = []
+    jets = any("fighter" in doc.text[w.start : w.end].lower() for w in weapons)
+    for tok in doc:
+        if tok.lower_ not in cues.group_nouns or tok.pos_ != "NOUN" or tok.ent_type_ or (jets and tok.lower_ in PLATFORM_NOUNS):
+            continue
+        k = tok.i - 1
+        while k >= 0 and tok.i - k <= 2 and doc[k].tag_ in ("JJ", "VBN") and doc[k].text.islower():
+            k -= 1  # "armed", "special"
+        start = k + 1
+        while k >= 0 and _named_modifier(doc[k], cues):
+            start = k
+            k -= 1
+        if start <= k + 1 and start < tok.i and _named_modifier(doc[start], cues):
+            r = region(doc, start, tok.i + 1, "ACTOR", "actor-group")
+            if r and not overlaps(r, weapons):
+                out.append(r)
+    return out
+
+
+def _is_title(tok: Token, cues: Cues) -> bool:
+    return tok.lower_ in cues.titles or tok.lower_ + "." in cues.titles
+
+
+def _name_word(tok: Token, cues: Cues) -> bool:
+    low = tok.lower_
+    return (
+        tok.pos_ == "PROPN"
+        and tok.text[:1].isupper()
+        and not tok.text.isupper()
+        and low not in cues.titles
+        and low not in cues.group_nouns
+        and low not in cues.org_nouns
+        and tok.ent_type_ in _PERSONISH
+    )
+
+
+def _named_modifier(tok: Token, cues: Cues) -> bool:
+    """ "Ukrainian", "Turkish": capitalised, an adjective or proper noun, not a title, not a sentence's "The"."""
+    return (
+        tok.text[:1].isupper()
+        and not tok.text.isupper()
+        and tok.pos_ in ("ADJ", "PROPN")
+        and tok.tag_ in ("JJ", "NNP", "NNPS")
+        and tok.ent_type_ in _MODIFIER_TYPES
+        and tok.lower_ not in cues.titles
+        and tok.dep_ in ("amod", "compound")
+    )
