@@ -103,8 +103,11 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
             att.sources.append((more, other.i))
             sj = max(sj, _np_range(other, cues)[1])
             cue_end = max(cue_end, doc[sj - 1].idx + len(doc[sj - 1].text))
+    # A cue with a reported clause of its own after it ("She said the first ... would arrive")
+    # does not take the quote that closed the paragraph before it.
+    own_clause = any(c.dep_ == "ccomp" and c.i > v.i for c in v.children)
     for q_open, q_close in quotes:
-        if q_close < cue_start and _GAP_BEFORE.fullmatch(text, q_close + 1, cue_start):
+        if q_close < cue_start and not own_clause and _GAP_BEFORE.fullmatch(text, q_close + 1, cue_start):
             att.claims = [r for r in [text_region(text, q_open + 1, q_close, "CLAIM", "claim-quote")] if r]
         elif q_open >= cue_end and quote_follows(v, text, cue_end, q_open):
             r = text_region(text, q_open + 1, q_close, "CLAIM", "claim-quote")
