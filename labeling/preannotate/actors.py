@@ -19,92 +19,21 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span, Token
 
 from .cues import Cues
+from .places import backing, document_places, is_place, place_acts, taken_place
 from .regions import Region, region
 
 _AGENT_DEPS = frozenset({"nsubj", "nsubjpass"})
-# Objects of these are places ("fled toward Goma"), whatever NER called them.
-_PLACE_PREPS = frozenset(
-    {
-        "in",
-        "near",
-        "to",
-        "toward",
-        "towards",
-        "into",
-        "outside",
-        "inside",
-        "across",
-        "around",
-        "over",
-        "at",
-        "from",
-        "through",
-        "along",
-        "within",
-        "of",
-        "on",
-        "off",
-    }
-)
-
-
-# A subset of _PLACE_PREPS whose object is a place whatever the sentence: not "to"
-# ("according to X"), "of", "from", "on" or "over".
-_STRICT_PLACE_PREPS = frozenset({"in", "near", "inside", "outside", "around", "across", "through", "along", "within", "toward", "towards", "into", "off"})
-_PLACE_HEADS = frozenset({"region", "regions", "province", "provinces", "area", "areas", "district", "districts", "city", "cities", "town", "towns", "village"})
-# "between A and B" after these joins places, not parties.
-_ROUTE_NOUNS = frozenset(
-    {
-        "road",
-        "roads",
-        "route",
-        "highway",
-        "border",
-        "frontier",
-        "corridor",
-        "railway",
-        "bridge",
-        "flights",
-        "line",
-        "mountains",
-        "hills",
-        "valley",
-        "desert",
-        "area",
-    }
-)
-# Objects of these verbs are places taken, entered or left ("retook Karabakh"), not parties.
-_TERRITORY_VERBS = frozenset(
-    {
-        "retook",
-        "recaptured",
-        "captured",
-        "seized",
-        "took",
-        "entered",
-        "reached",
-        "regained",
-        "annexed",
-        "occupied",
-        "mention",
-        "mentioned",
-        "visited",
-        "left",
-        "overran",
-        "liberated",
-    }
-)
 # Entity types that can name an actor at all ("Two soldiers": a CARDINAL is never one).
 _ACTOR_ENTS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})
 # Group nouns that are also weapon platforms.
 PLATFORM_NOUNS = frozenset({"fighter", "fighters"})
 
 
-def actor_regions(ents, cues: Cues, weapons: list[Region]) -> list[Region]:
+def actor_regions(doc: Doc, ents, cues: Cues, weapons: list[Region]) -> list[Region]:
     out: list[Region] = []
-    places = _document_places(ents)
+    places = document_places(doc)
     for ent in ents:
-        if ent.text in places and not _acts(ent.root, cues):
+        if ent.text in places and not place_acts(ent.root):
             continue  # "in Sinjar" earlier or later: the NER's ORG "Sinjar" elsewhere is the same town
         r = actor_for_entity(ent, cues, weapons)
         if r:
@@ -121,7 +50,7 @@ def untagged_agent_regions(doc: Doc, ents, cues: Cues) -> list[Region]:
     for tok in doc:
         if tok.ent_type_ or tok.pos_ != "PROPN" or not tok.text[:1].isupper() or tok.text.isupper() or tok.lower_ not in names:
             continue
-        if (_acts(tok, cues) or _object_of_verb(tok)) and not _is_place(tok):
+        if (_acts(tok, cues) or _object_of_verb(tok)) and not is_place(tok):
             r = region(doc, tok.i, tok.i + 1, "ACTOR", "actor-agent")
             if r:
                 out.append(r)
@@ -148,7 +77,7 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
         group = None  # "Russian fighters" in an article about fighter jets are the jets
     if group is not None:
         return region(doc, start, group.i + 1, "ACTOR", "actor-group")
-    if not as_source and (_is_place(ent.root) or _taken_place(ent.root)):
+    if not as_source and (is_place(ent.root) or taken_place(ent.root)):
         return None
     if label in cues.actor_always:
         start, end = name_extent(ent, cues)
@@ -180,14 +109,7 @@ def _acts(tok: Token, cues: Cues) -> bool:
         if head.lower_ in cues.place_nouns or head.ent_type_ in ("GPE", "LOC"):
             return False
         return not (head.ent_type_ == "ORG" and _outlet_words(head, cues))  # "Lebanon's National News Agency" only reports
-    return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps)
-
-
-def _taken_place(tok: Token) -> bool:
-    """ "retook Karabakh", "entered Goma": the object of a territory verb is a place, whatever the NER called it."""
-    while tok.dep_ == "conj" and tok.head.i != tok.i:
-        tok = tok.head
-    return tok.dep_ == "dobj" and tok.head.lower_ in _TERRITORY_VERBS
+    return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps or backing(tok))
 
 
 def _outlet_words(tok: Token, cues: Cues) -> bool:
@@ -230,7 +152,7 @@ def _object_of_verb(tok: Token) -> bool:
     """The object of a verb, also as a conjunct: "urged Asmara and Addis Ababa to talk"."""
     while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
-    return tok.dep_ in ("dobj", "dative") and tok.head.pos_ == "VERB" and not _taken_place(tok)
+    return tok.dep_ in ("dobj", "dative") and tok.head.pos_ == "VERB" and not taken_place(tok)
 
 
 def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
@@ -255,22 +177,6 @@ def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
         while end < len(doc) and doc[end].ent_iob_ == "I":
             end += 1
     return start, end
-
-
-def _is_place(tok: Token) -> bool:
-    # "fled to Cúcuta and Tibú", "the Kyiv, Odesa and Poltava regions": conjuncts share the role.
-    while tok.dep_ == "conj" and tok.head.i != tok.i:
-        tok = tok.head
-    if tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS:
-        return True
-    if tok.dep_ == "pobj" and tok.head.lower_ == "between" and tok.head.head.lower_ in _ROUTE_NOUNS:
-        return True  # "the road between El Obeid and Kosti"
-    return tok.dep_ in ("compound", "nmod") and tok.head.lower_ in _PLACE_HEADS
-
-
-def _document_places(ents) -> set[str]:
-    """Names the document uses as a place somewhere ("in Sinjar", "near Kirkuk")."""
-    return {e.text for e in ents if e.root.dep_ == "pobj" and e.root.head.lower_ in _STRICT_PLACE_PREPS}
 
 
 def group_head(ent: Span, cues: Cues) -> Token | None:

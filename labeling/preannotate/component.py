@@ -86,7 +86,7 @@ class ConflictAnnotator:
         ents = doc.ents  # builds Span objects: once per Doc
         weapons = resolve(weapon_regions(doc, ents))
         found = attributions(doc, cues)
-        actors = actor_regions(ents, cues, weapons) + gazetteer_regions(doc, cues, weapons) + description_regions(doc, cues, weapons)
+        actors = actor_regions(doc, ents, cues, weapons) + gazetteer_regions(doc, cues, weapons) + description_regions(doc, cues, weapons)
         actors += untagged_agent_regions(doc, ents, cues)
         actors += titled_name_regions(doc, cues, weapons) + named_group_regions(doc, cues, weapons)
         actors += reference_regions(doc, actors, weapons)
