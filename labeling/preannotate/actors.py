@@ -145,7 +145,30 @@ def _reports_only(ent: Span, cues: Cues) -> bool:
     if ent.end < len(doc) and doc[ent.end].lower_ in cues.media_descriptors and ent.label_ == "ORG":
         return True  # "the Frontera Viva monitor", "the Al-Hadath channel"
     root = ent.root
-    return ent.label_ == "ORG" and root.dep_ in ("dobj", "dative") and root.head.lower_ in ("told", "tells", "tell", "telling")
+    if ent.label_ == "ORG" and root.dep_ in ("dobj", "dative") and root.head.lower_ in ("told", "tells", "tell", "telling"):
+        return True
+    return _monitor_appositive(ent, cues)
+
+
+# "X, a monitoring group", "X, a group that tracks casualties", "X, a UN-backed broadcaster": X only reports.
+_MONITOR_WORDS = frozenset({"monitor", "monitoring", "watchdog", "observatory", "tracker"})
+_COUNTING_VERBS = frozenset({"counts", "tracks", "monitors", "documents", "records", "compiles", "collects", "maps"})
+
+
+def _monitor_appositive(ent: Span, cues: Cues) -> bool:
+    doc, k = ent.doc, ent.end
+    if k + 2 >= len(doc) or doc[k].text != "," or doc[k + 1].lower_ not in ("a", "an", "the"):
+        return False
+    words = doc[k + 2 : k + 8]
+    for n, t in enumerate(words):
+        low = t.lower_
+        if low in _MONITOR_WORDS or (low in cues.media_descriptors and low != "agency"):
+            return True
+        if low in ("group", "organisation", "organization", "project") and n + 2 < len(words):
+            return words[n + 1].lower_ == "that" and words[n + 2].lower_ in _COUNTING_VERBS
+        if t.text in (",", ".") or t.pos_ == "VERB":
+            return False
+    return False
 
 
 def _object_of_verb(tok: Token) -> bool:

@@ -117,7 +117,7 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
             break
     heads = [v.i]
     if not att.claims:
-        comp = next((c for c in v.children if c.dep_ == "ccomp"), None) or _statement_clause(v, cues) or _reported_clause(v)
+        comp = next((c for c in v.children if c.dep_ == "ccomp"), None) or _statement_clause(v, cues) or _reported_clause(v) or _relay_clause(v, cues)
         if comp is not None:
             keep = "first" if comp.i > v.i else "last"
             for i, j in _clauses(comp, cues):
@@ -201,9 +201,11 @@ def _cut_relays(doc: Doc, lo: int, hi: int, cues: Cues) -> tuple[int, int]:
 
 
 def _subject(v: Token, cues: Cues) -> Token | None:
-    for c in v.children:
-        if c.dep_ == "nsubj":
-            return c
+    subjects = [c for c in v.children if c.dep_ == "nsubj"]
+    if subjects:  # an emoji the parser made a second subject ("... 🇹🇷" Minister X wrote) is not the speaker
+        return next((c for c in subjects if c.is_alpha), subjects[0])
+    if v.dep_ == "conj" and (own := _conjoined_subject(v)) is not None:
+        return own
     if v.tag_ == "VBG":  # "X denied C, calling it "Q"": the speaker of the nearest cue above
         for up in v.ancestors:
             if up.lower_ in cues.verbs and up.i < v.i:
@@ -213,6 +215,31 @@ def _subject(v: Token, cues: Cues) -> Token | None:
     # "..., saying C" and "X smiled and said C" share the subject of the verb they hang off.
     if v.dep_ in ("conj", "advcl", "xcomp") and v.head.i != v.i:
         return next((c for c in v.head.children if c.dep_ == "nsubj"), None)
+    return None
+
+
+def _conjoined_subject(v: Token) -> Token | None:
+    """ "X urged ..., and Secretary-General Y of Z said C": the parser makes Y an object of "urged"; Y speaks."""
+    doc = v.doc
+    k = v.i - 1
+    while k > 0 and doc[k].dep_ in ("pobj", "prep") and doc[k].head.i < k:
+        k = doc[k].head.i  # "Keita of IGAD" -> Keita
+    head = doc[k]
+    if k == v.i - 1 and head.dep_ == "pobj":
+        return None
+    if head.pos_ not in ("PROPN", "NOUN") or head.dep_ not in ("dobj", "conj", "pobj") or head.i <= v.head.i:
+        return None
+    edge = head.left_edge.i
+    return head if edge > 0 and doc[edge - 1].lower_ in ("and", "but") else None
+
+
+def _relay_clause(v: Token, cues: Cues) -> Token | None:
+    """'X reported, citing Y, that C': the parser hangs C off "citing"."""
+    for c in v.children:
+        if c.dep_ == "advcl" and c.lower_ in cues.citing:
+            for g in c.children:
+                if g.dep_ == "ccomp" and g.i > c.i:
+                    return g
     return None
 
 
