@@ -72,6 +72,9 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
         return None  # "Brig" alone, or a lower-case word the NER took for a name
     if cues.is_media(ent.text, [t.text for t in ent]) or _reports_only(ent, cues):
         return None
+    root = ent.root
+    if root.dep_ == "poss" and root.head.is_lower and root.head.lower_ in cues.org_nouns and not as_source:
+        return None  # "Niger's junta", "Chad's navy": the description holds the possessive (references.py)
     group = group_head(ent, cues)
     if group is not None and group.lower_ in PLATFORM_NOUNS and any("fighter" in doc.text[w.start : w.end].lower() for w in weapons):
         group = None  # "Russian fighters" in an article about fighter jets are the jets
@@ -187,13 +190,20 @@ def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
     """
     doc, start, end = ent.doc, ent.start, ent.end
     if ent.label_ == "PERSON":
-        return _title_start(doc, start, cues), end
+        k = start
+        while k > 0 and start - k < 2 and _loose_name(doc[k - 1], cues):
+            k -= 1  # "President Mahamat Idriss Deby": the NER's PERSON is "Idriss Deby"
+        while end < len(doc) and end - ent.end < 2 and _loose_name(doc[end], cues):
+            end += 1  # "Oumar Sidibé Traoré": the NER's PERSON is "Oumar Sidibé"
+        return _title_start(doc, k, cues), end
     if ent.label_ != "ORG":
         return start, end
     if start > 0 and doc[start - 1].ent_type_ == "ORDINAL":
         start -= 1
     if doc[end - 1].lower_ == "in":
         end -= 1
+    while end + 1 < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_ and not doc[end].whitespace_ and doc[end + 1].text[:1].isupper():
+        end += 2  # "CSP-DPA": the NER stops at the hyphen
     capitalised = sum(t.text[:1].isupper() for t in ent)
     if capitalised >= 2 and end + 1 < len(doc) and doc[end].lower_ == "in" and doc[end + 1].ent_iob_ == "B" and doc[end + 1].ent_type_ in ("GPE", "LOC"):
         end += 2
@@ -219,6 +229,15 @@ def group_head(ent: Span, cues: Cues) -> Token | None:
         elif head is not None or t.tag_ not in ("JJ", "VBN", "NN") or t.ent_type_:
             break
     return head
+
+
+def _loose_name(tok: Token, cues: Cues) -> bool:
+    """A capitalised proper noun outside any entity, next to a PERSON: a part of the name the NER left out."""
+    return tok.pos_ == "PROPN" and tok.text.istitle() and not tok.ent_type_ and not _is_title(tok, cues) and tok.lower_ not in cues.group_nouns
+
+
+def _is_title(tok: Token, cues: Cues) -> bool:
+    return tok.lower_ in cues.titles or tok.lower_ + "." in cues.titles
 
 
 def _title_start(doc: Doc, start: int, cues: Cues) -> int:

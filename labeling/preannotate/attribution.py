@@ -348,6 +348,8 @@ def _np_range(tok: Token, cues: Cues) -> tuple[int, int]:
     if tok.tag_ in PRONOUN_TAGS:
         return tok.i, tok.i + 1
     ent = ent_of(tok)
+    if ent is None and tok.pos_ == "PROPN":  # "Oumar Sidibé Traoré" with only "Oumar Sidibé" tagged PERSON
+        ent = next((ent_of(c) for c in tok.lefts if c.dep_ == "compound" and c.ent_type_ == "PERSON" and c.i == tok.i - 1), None)
     if ent is not None and ent.label_ in _NAME_ENTS:
         i, j = name_extent(ent, cues)
         if ent.label_ == "PERSON":
