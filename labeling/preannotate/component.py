@@ -22,7 +22,7 @@ from .attribution import attributions
 from .cues import Cues
 from .references import description_regions, gazetteer_regions, reference_regions
 from .regions import DATELINE, PRONOUN_TAGS, Region, clear_barriers, ent_of, outside_datelines, resolve
-from .unnamed import named_group_regions, titled_name_regions
+from .unnamed import named_group_regions, titled_name_regions, unknown_agent_regions
 from .weapons import weapon_regions
 
 # Bump when a change to the rules in labeling/preannotate/ changes their output: it
@@ -88,7 +88,7 @@ class ConflictAnnotator:
         found = attributions(doc, cues)
         actors = actor_regions(doc, ents, cues, weapons) + gazetteer_regions(doc, cues, weapons) + description_regions(doc, cues, weapons)
         actors += untagged_agent_regions(doc, ents, cues)
-        actors += titled_name_regions(doc, cues, weapons) + named_group_regions(doc, cues, weapons)
+        actors += titled_name_regions(doc, cues, weapons) + named_group_regions(doc, cues, weapons) + unknown_agent_regions(doc, cues, weapons)
         actors += reference_regions(doc, actors, weapons)
         candidates: list[Region] = list(weapons) + actors
         links: list[tuple[tuple, tuple]] = []

@@ -30,6 +30,7 @@ SCORES: dict[str, float] = {
     "actor-surname": 0.75,  # a later surname of a named person: "al-Muhajir"
     "actor-agent": 0.7,  # a country or building acting: depends on the parse
     "actor-description": 0.7,  # a definite organisation noun: "the coalition", "Syria's regime"
+    "actor-unknown": 0.55,  # an untagged proper noun acting as subject or agent: a group the model has never seen
     "actor-target": 0.6,  # a country as object of a verb: a participant more often than a place
     # CLAIM (labeling/preannotate/attribution.py)
     "claim-quote": 0.85,  # quoted text next to its cue

@@ -3,6 +3,9 @@
 - A title or rank before capitalised names is a person: *Sgt. Denys Kravets*,
   *Rear Admiral Yoav Dorfman* (the small model calls the latter a
   WORK_OF_ART). Names the NER tagged as a person already win (higher score).
+- An untagged proper noun that acts (the active subject of a verb, the agent
+  of a passive) is a group the model has never seen: *Wazalendo attacked the
+  camp*, *a raid by Ansaroul Islam*.
 - A capitalised modifier before a group noun is a named group: *Ukrainian
   commanders*, *Turkish armed forces* (after a dateline the NER often loses
   the adjective), at most two lower-case adjectives between.
@@ -14,12 +17,15 @@ from spacy.tokens import Doc, Token
 
 from .actors import PLATFORM_NOUNS
 from .cues import Cues
+from .places import document_places
 from .references import overlaps
 from .regions import Region, region
 
 # NER types a titled name may carry and still be a person the NER missed.
 _PERSONISH = frozenset({"", "PERSON", "WORK_OF_ART", "NORP"})
 _MODIFIER_TYPES = frozenset({"", "NORP"})
+# Verbs whose subject is a scene, not an agent: "Sotk fell", "Gajiram remained under curfew".
+_SCENE_VERBS = frozenset({"fell", "falls", "remained", "remains", "lies", "lay", "sits", "borders", "burned", "shook", "woke"})
 
 
 def titled_name_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
@@ -62,6 +68,36 @@ def named_group_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
             r = region(doc, start, tok.i + 1, "ACTOR", "actor-group")
             if r and not overlaps(r, weapons):
                 out.append(r)
+    return out
+
+
+def unknown_agent_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
+    out = []
+    places: set[str] | None = None
+    for tok in doc:
+        if tok.pos_ != "PROPN" or tok.ent_type_ or not tok.text[:1].isupper() or (tok.text.isupper() and len(tok.text) < 3):
+            continue
+        acting = (tok.dep_ == "nsubj" and tok.head.pos_ == "VERB" and tok.head.lower_ not in _SCENE_VERBS) or (tok.dep_ == "pobj" and tok.head.dep_ == "agent")
+        if not acting or tok.is_sent_start or _is_title(tok, cues) or tok.lower_ in cues.group_nouns:
+            continue
+        start = tok.i
+        while (
+            start > 0
+            and doc[start - 1].dep_ == "compound"
+            and doc[start - 1].head.i == tok.i
+            and doc[start - 1].pos_ == "PROPN"
+            and not doc[start - 1].ent_type_
+        ):
+            start -= 1
+        words = [t.text for t in doc[start : tok.i + 1]]
+        places = document_places(doc) if places is None else places
+        if " ".join(words) in places or tok.text in places:
+            continue  # "in Sotk" elsewhere: a town
+        if cues.is_media(" ".join(words), words) or any(_is_title(t, cues) for t in doc[start : tok.i + 1]):
+            continue
+        r = region(doc, start, tok.i + 1, "ACTOR", "actor-unknown")
+        if r and not overlaps(r, weapons):
+            out.append(r)
     return out
 
 
