@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from spacy.strings import hash_string  # type: ignore[attr-defined]  # a Cython function spaCy ships no stub for
 from spacy.tokens import Doc, Token
 
 from .regions import ent_of
@@ -113,6 +114,9 @@ _BACKING_NOUNS = frozenset(
 )
 
 
+_PLACE_PREP_IDS = frozenset(hash_string(w) for w in _STRICT_PLACE_PREPS | {"of"})
+
+
 def is_place(tok: Token) -> bool:
     # "fled to Cúcuta and Tibú", "the Kyiv, Odesa and Poltava regions": conjuncts share the role.
     while tok.dep_ == "conj" and tok.head.i != tok.i:
@@ -143,6 +147,8 @@ def document_places(doc: Doc) -> set[str]:
     """Names the document uses as a place somewhere: "in Sinjar", "near Kirkuk", "the town of Gajiram"."""
     out = set()
     for tok in doc:
+        if tok.lower not in _PLACE_PREP_IDS:  # hashes: making token.lower_ strings for every token is slow
+            continue
         low = tok.lower_
         if low not in _STRICT_PLACE_PREPS and not (low == "of" and tok.head.lower_ in _PLACE_HEADS):
             continue

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from spacy.symbols import PROPN
 from spacy.tokens import Doc, Token
 
 from .actors import PLATFORM_NOUNS
@@ -32,9 +33,10 @@ def titled_name_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
     out = []
     n = len(doc)
     k = 0
+    titles = cues.title_ids
     while k < n:
         tok = doc[k]
-        if not (_is_title(tok, cues) and tok.text[:1].isupper()) or (k > 0 and _is_title(doc[k - 1], cues)):
+        if tok.lower not in titles or not tok.text[:1].isupper() or (k > 0 and _is_title(doc[k - 1], cues)):
             k += 1
             continue
         j = k
@@ -54,8 +56,9 @@ def titled_name_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
 def named_group_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
     out = []
     jets = any("fighter" in doc.text[w.start : w.end].lower() for w in weapons)
+    groups = cues.group_ids
     for tok in doc:
-        if tok.lower_ not in cues.group_nouns or tok.pos_ != "NOUN" or tok.ent_type_ or (jets and tok.lower_ in PLATFORM_NOUNS):
+        if tok.lower not in groups or tok.pos_ != "NOUN" or tok.ent_type_ or (jets and tok.lower_ in PLATFORM_NOUNS):
             continue
         k = tok.i - 1
         while k >= 0 and tok.i - k <= 2 and doc[k].tag_ in ("JJ", "VBN") and doc[k].text.islower():
@@ -75,7 +78,7 @@ def unknown_agent_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[R
     out = []
     places: set[str] | None = None
     for tok in doc:
-        if tok.pos_ != "PROPN" or tok.ent_type_ or not tok.text[:1].isupper() or (tok.text.isupper() and len(tok.text) < 3):
+        if tok.pos != PROPN or tok.ent_type or not tok.text[:1].isupper() or (tok.text.isupper() and len(tok.text) < 3):
             continue
         acting = (tok.dep_ == "nsubj" and tok.head.pos_ == "VERB" and tok.head.lower_ not in _SCENE_VERBS) or (tok.dep_ == "pobj" and tok.head.dep_ == "agent")
         if not acting or tok.is_sent_start or _is_title(tok, cues) or tok.lower_ in cues.group_nouns:
