@@ -17,7 +17,7 @@ from __future__ import annotations
 from spacy.strings import hash_string  # type: ignore[attr-defined]  # a Cython function spaCy ships no stub for
 from spacy.tokens import Doc, Token
 
-from .regions import ent_of
+from .regions import ent_of, token_indices
 
 # Objects of these are places ("fled toward Goma"), whatever NER called them.
 _PLACE_PREPS = frozenset(
@@ -146,9 +146,8 @@ def taken_place(tok: Token) -> bool:
 def document_places(doc: Doc) -> set[str]:
     """Names the document uses as a place somewhere: "in Sinjar", "near Kirkuk", "the town of Gajiram"."""
     out = set()
-    for tok in doc:
-        if tok.lower not in _PLACE_PREP_IDS:  # hashes: making token.lower_ strings for every token is slow
-            continue
+    for i in token_indices(doc, _PLACE_PREP_IDS):  # no Token object per word: that is the slow part
+        tok = doc[i]
         low = tok.lower_
         if low not in _STRICT_PLACE_PREPS and not (low == "of" and tok.head.lower_ in _PLACE_HEADS):
             continue

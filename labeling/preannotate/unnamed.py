@@ -13,14 +13,13 @@
 
 from __future__ import annotations
 
-from spacy.symbols import PROPN
 from spacy.tokens import Doc, Token
 
 from .actors import PLATFORM_NOUNS
 from .cues import Cues
 from .places import document_places
 from .references import overlaps
-from .regions import Region, region
+from .regions import Region, propn_outside_ents, region, token_indices
 
 # NER types a titled name may carry and still be a person the NER missed.
 _PERSONISH = frozenset({"", "PERSON", "WORK_OF_ART", "NORP"})
@@ -33,11 +32,12 @@ def titled_name_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
     out = []
     n = len(doc)
     k = 0
-    titles = cues.title_ids
-    while k < n:
+    for start in token_indices(doc, cues.title_ids):
+        if start < k:
+            continue  # inside the previous match
+        k = start
         tok = doc[k]
-        if tok.lower not in titles or not tok.text[:1].isupper() or (k > 0 and _is_title(doc[k - 1], cues)):
-            k += 1
+        if not tok.text[:1].isupper() or (k > 0 and _is_title(doc[k - 1], cues)):
             continue
         j = k
         while j < n and (_is_title(doc[j], cues) or (doc[j].text in (".", "-") and not doc[j - 1].whitespace_)):
@@ -55,10 +55,11 @@ def titled_name_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
 
 def named_group_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
     out = []
-    jets = any("fighter" in doc.text[w.start : w.end].lower() for w in weapons)
-    groups = cues.group_ids
-    for tok in doc:
-        if tok.lower not in groups or tok.pos_ != "NOUN" or tok.ent_type_ or (jets and tok.lower_ in PLATFORM_NOUNS):
+    text = doc.text  # builds the string: once, not per weapon
+    jets = any("fighter" in text[w.start : w.end].lower() for w in weapons)
+    for i in token_indices(doc, cues.group_ids):
+        tok = doc[i]
+        if tok.pos_ != "NOUN" or tok.ent_type_ or (jets and tok.lower_ in PLATFORM_NOUNS):
             continue
         k = tok.i - 1
         while k >= 0 and tok.i - k <= 2 and doc[k].tag_ in ("JJ", "VBN") and doc[k].text.islower():
@@ -77,8 +78,9 @@ def named_group_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
 def unknown_agent_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
     out = []
     places: set[str] | None = None
-    for tok in doc:
-        if tok.pos != PROPN or tok.ent_type or not tok.text[:1].isupper() or (tok.text.isupper() and len(tok.text) < 3):
+    for i in propn_outside_ents(doc):
+        tok = doc[i]
+        if not tok.text[:1].isupper() or (tok.text.isupper() and len(tok.text) < 3):
             continue
         acting = (tok.dep_ == "nsubj" and tok.head.pos_ == "VERB" and tok.head.lower_ not in _SCENE_VERBS) or (tok.dep_ == "pobj" and tok.head.dep_ == "agent")
         if not acting or tok.is_sent_start or _is_title(tok, cues) or tok.lower_ in cues.group_nouns:
