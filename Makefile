@@ -30,7 +30,7 @@ demo: $(VENV)/.server-installed
 test: $(VENV)/.test-installed
 	bash .ci/install-chromium
 	bash .ci/install-postgres
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # The tests that need no Label Studio (and no browser): seconds, for the edit-test loop.
 check: $(VENV)/.test-installed

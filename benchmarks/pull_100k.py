@@ -46,6 +46,7 @@ from labeling.scheme import default_scheme
 from labeling.studio import server
 from labeling.studio.client import Project, Studio
 from labeling.studio.projects import ensure_project
+from tests.helpers import raw_sdk
 
 DATASET = "bench100k"
 
@@ -92,7 +93,7 @@ def add_changes(studio: Studio, proj: Project, n: int, stamp: str) -> None:
         studio.import_tasks(proj.id, new[start : start + 500])
     ids = [task_id for task_id, _ in itertools.islice(studio.iter_task_data(proj.id), 20 * n)]
     for task_id in rng.sample(ids, min(n, len(ids))):
-        task = studio.sdk_for_tests().tasks.get(id=task_id)
+        task = raw_sdk(studio).tasks.get(id=task_id)
         result = (task.predictions or [{}])[0]
         items = result.get("result", []) if isinstance(result, dict) else (result.result or [])
         kept = [r for r in items if "ACTOR" not in (r.get("value") or {}).get("labels", [])]

@@ -29,6 +29,7 @@ from labeling.scheme import default_scheme
 from labeling.studio import server
 from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
+from tests.helpers import raw_sdk
 
 TEMPLATE = (
     "KYIV, March {d} - Russian forces launched {n} Shahed-136 drones overnight, the Ukrainian air force said "
@@ -91,7 +92,7 @@ def main() -> None:
         payload = list(tasks(args.n))
         size = len(json.dumps(payload).encode()) / 1e6
         t0 = time.perf_counter()
-        studio.sdk_for_tests().projects.import_tasks(id=raw.id, request=payload, commit_to_project=True, return_task_ids=True)
+        raw_sdk(studio).projects.import_tasks(id=raw.id, request=payload, commit_to_project=True, return_task_ids=True)
         t_raw = time.perf_counter() - t0
 
         t0 = time.perf_counter()

@@ -24,6 +24,14 @@ class ConfigError(LabelingError):
     """A config file in configs/ (or one the user named) is missing or invalid."""
 
 
+class LabelConfigInvalid(ConfigError):
+    """A Label Studio labeling config that is not valid XML."""
+
+    def __init__(self, reason: str):
+        super().__init__(f"The labeling config is not valid XML: {reason}", "Use the config `labeling push` makes from configs/scheme.toml.")
+        self.reason = reason
+
+
 class InputError(LabelingError):
     """Bad input data: names the file and line (or byte offset)."""
 
@@ -67,6 +75,10 @@ class ConfigConflict(LabelingError):
 
 class DatasetError(LabelingError):
     """A dataset or version is missing, malformed or fails verification."""
+
+
+class ExportTimeout(LabelingError):
+    """Label Studio did not finish building an export before the deadline."""
 
 
 class NothingToPull(LabelingError):

@@ -27,7 +27,10 @@ def pytest_collection_modifyitems(items):
 # Development only: LABELING_TEST_REUSE=DIR keeps one Label Studio running in DIR across test runs
 # (started on first use, never stopped), so an edit-test loop does not pay the ~1 min start each time.
 # CI leaves it unset: a fresh server in a temp dir, stopped at the end.
+# Under pytest-xdist (make test runs two workers) each worker has its own server: DIR-gw0, DIR-gw1.
 _REUSE = os.environ.get("LABELING_TEST_REUSE")
+if _REUSE and os.environ.get("PYTEST_XDIST_WORKER"):
+    _REUSE = f"{_REUSE}-{os.environ['PYTEST_XDIST_WORKER']}"
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from label_studio_sdk import LabelStudio
+
 from labeling.records import Annotated, Document, Relation, Span, region_id
 from labeling.studio.client import Studio
 
 MV = "pull-test-model-1"
+
+
+def raw_sdk(studio: Studio) -> LabelStudio:
+    """The SDK client behind a Studio, for test set-up and checks the library has no use for (creating users, raw fields)."""
+    return studio._sdk
 
 
 def region(text: str, rid: str, start: int, end: int, label: str, origin: str = "manual", stored: str | None = None) -> dict:
@@ -42,7 +49,7 @@ def task_for(doc: Document, spans: list[tuple[int, int, str]], relations: list[t
 
 
 def prediction_ids(studio: Studio, task_ids: list[int]) -> dict[int, int]:
-    sdk = studio.sdk_for_tests()
+    sdk = raw_sdk(studio)
     out = {}
     for tid in task_ids:
         preds = sdk.tasks.get(id=tid).predictions or []
@@ -74,7 +81,7 @@ def write_jsonl(path: Path, tasks: list[dict]) -> Path:
 
 
 def project_tasks(studio, project_id: int) -> list[dict]:
-    sdk = studio.sdk_for_tests()
+    sdk = raw_sdk(studio)
     return [t.dict() for t in sdk.tasks.list(project=project_id, fields="all", page_size=500)]
 
 

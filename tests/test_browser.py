@@ -38,6 +38,7 @@ from .browser_helpers import (
     wait_region_count,
 )
 from .conftest import REPO, run_cli
+from .helpers import raw_sdk
 
 MISSING = missing_requirements()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(MISSING is not None, reason=f"browser test needs Chromium and Playwright: {MISSING}")]
@@ -120,7 +121,7 @@ def _pushed(studio: Studio, title: str):
     project = studio.find_project(title)
     assert project is not None
     ((task_id, data),) = [(tid, d) for tid, d in studio.iter_task_data(project.id) if d.get("doc_id") == DOC_ID]
-    task = studio.sdk_for_tests().tasks.get(id=task_id)
+    task = raw_sdk(studio).tasks.get(id=task_id)
     (prediction,) = task.predictions
     result = prediction["result"] if isinstance(prediction, dict) else prediction.result
     return project, task_id, data, result
@@ -191,7 +192,7 @@ def test_annotator_corrects_suggestions_in_chromium(tmp_path, studio: Studio, ls
     expected = sorted([*kept.values(), drawn])
 
     # what Label Studio stored: code point offsets, the same as Python's
-    (annotation,) = studio.sdk_for_tests().annotations.list(id=task_id)
+    (annotation,) = raw_sdk(studio).annotations.list(id=task_id)
     assert not annotation.was_cancelled
     stored = _label_regions(annotation.result)
     assert sorted(stored.values()) == expected
@@ -321,11 +322,11 @@ def test_overlap_two_serves_a_document_to_two_annotators_and_not_a_third(tmp_pat
             for n, page in enumerate(pages, 1):
                 shots.take(page, f"failure-annotator{n}")
             raise
-    task = studio.sdk_for_tests().tasks.get(id=task_id)
+    task = raw_sdk(studio).tasks.get(id=task_id)
     assert task.is_labeled and task.total_annotations == 2
-    authors = {a.completed_by for a in studio.sdk_for_tests().annotations.list(id=task_id)}
+    authors = {a.completed_by for a in raw_sdk(studio).annotations.list(id=task_id)}
     assert authors == {p.user_id for p in people[:2]}
-    assert studio.sdk_for_tests().projects.get(id=project.id).num_tasks_with_annotations == 1
+    assert raw_sdk(studio).projects.get(id=project.id).num_tasks_with_annotations == 1
 
 
 def test_reviewer_switches_between_annotators_and_starts_from_their_agreement(studio: Studio, ls_home):

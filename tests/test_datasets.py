@@ -24,7 +24,7 @@ from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
 
 from .conftest import REPO, run_cli
-from .helpers import MV, add_documents, annotate_as_predicted, prediction_ids
+from .helpers import MV, add_documents, annotate_as_predicted, prediction_ids, raw_sdk
 
 TITLE = "pull-tests-datasets"
 NAME = "news"
@@ -145,7 +145,7 @@ def v2(v1, setup, studio, ls_env):
     doc = Document.make("wire-005", base["wire-005"]["text"], base["wire-005"]["meta"])
     rec = base["wire-005"]
     changed = annotate_as_predicted(studio, task_id, prediction_ids(studio, [task_id])[task_id], doc, rec, drop=1)
-    studio.sdk_for_tests().annotations.delete(id=annotation_id)
+    raw_sdk(studio).annotations.delete(id=annotation_id)
     new = [combine(f"new-{n}", [base[f"wire-{i:03d}"] for i in range(n, n + 3)]) for n in (10, 13, 16)]
     twin = base.get(test_doc) or base[test_doc.replace("-syndicated", "")]
     add_documents(studio, proj.id, [*new, near_duplicate(twin, "twin")])

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from labeling.errors import AuthFailed, ConnectionFailed
-from labeling.scheme import default_scheme, load_scheme
+from labeling.scheme import default_scheme, load_scheme, parse_label_config
 from labeling.studio.client import Studio
-from labeling.studio.projects import config_items, ensure_project
+from labeling.studio.projects import ensure_project
 
 from .conftest import REPO, run_cli
+from .helpers import raw_sdk
 
 
 def test_scheme_file_holds_the_four_labels_and_the_relation():
@@ -40,15 +41,16 @@ def test_real_label_studio_accepts_generated_config(studio: Studio):
     result = ensure_project(studio, scheme, title="Foundation: config check")
     assert result.created
     project = studio.get_project(result.project.id)
-    labels, relations = config_items(project.label_config)
+    config = parse_label_config(project.label_config)
+    labels, relations = config.all_labels(), config.relations
     assert labels == {l.name: (l.color, l.hotkey) for l in scheme.labels}
     assert relations == {"attributed_to"}
-    raw = studio.sdk_for_tests().projects.get(id=project.id)
+    raw = raw_sdk(studio).projects.get(id=project.id)
     assert raw.show_instruction is True
     assert "attributed_to" in raw.expert_instruction and "<h" in raw.expert_instruction  # rendered guidelines
     assert f"v{scheme.version}" in project.description
     # Label Studio's own parser sees the four labels with hotkeys:
-    parsed = studio.sdk_for_tests().projects.get(id=project.id).parsed_label_config
+    parsed = raw_sdk(studio).projects.get(id=project.id).parsed_label_config
     assert set(parsed["label"]["labels"]) == set(scheme.label_names)
 
 
@@ -88,7 +90,7 @@ def test_signup_without_invite_is_disabled(ls_server, studio):
         if csrf:
             data["csrfmiddlewaretoken"] = csrf.group(1)
         web.post("/user/signup/", data=data, headers={"Referer": f"{ls_server.url}/user/signup/"})
-    emails = {u.email for u in studio.sdk_for_tests().users.list()}
+    emails = {u.email for u in raw_sdk(studio).users.list()}
     assert "intruder@example.com" not in emails
     assert "admin@labeling.local" in emails
 
@@ -159,7 +161,7 @@ def test_wrong_url_path_is_not_label_studio(ls_server, ls_home):
 
 def test_personal_access_token_works(studio: Studio, ls_server):
     """Label Studio's personal access tokens (JWT refresh tokens) work like legacy tokens."""
-    sdk = studio.sdk_for_tests()
+    sdk = raw_sdk(studio)
     settings = sdk.jwt_settings.get()
     sdk.jwt_settings.update(api_tokens_enabled=True, legacy_api_tokens_enabled=True, api_token_ttl_days=settings.api_token_ttl_days or 30)
     pat = sdk.tokens.create().token

@@ -29,15 +29,16 @@ from .postgres import Cluster, start_cluster
 test_pg_first_push_then_repush_creates_none = test_push.test_first_push_creates_tasks_with_visible_predictions_second_creates_none
 test_pg_new_model_version_adds_predictions = test_push.test_new_model_version_adds_predictions_not_tasks_and_keeps_annotations
 test_pg_push_killed_midway_then_rerun = test_push.test_push_killed_midway_then_rerun_ends_with_exactly_n
-tasks_file = test_concurrent_push.tasks_file
+new_title_tasks = test_concurrent_push.new_title_tasks
 
 
-def test_pg_two_simultaneous_pushes_make_one_project(studio, ls_env, tasks_file):
-    test_concurrent_push.test_simultaneous_pushes_into_a_new_title_make_one_project_with_one_task_per_document(studio, ls_env, tasks_file, 2)
+def test_pg_two_simultaneous_pushes_make_one_project(studio, ls_env, new_title_tasks):
+    test_concurrent_push.test_simultaneous_pushes_into_a_new_title_make_one_project_with_one_task_per_document(studio, ls_env, new_title_tasks, 2)
 
 
 def test_pg_two_pushes_with_small_batches_into_an_existing_project_converge(studio, ls_env, tmp_path):
-    test_concurrent_push.race_into_existing_project(studio, ls_env, tmp_path)
+    # Two rounds, not SQLite's three: the race is the toolkit's, not the database's; SQLite keeps the deeper search.
+    test_concurrent_push.race_into_existing_project(studio, ls_env, tmp_path, rounds=2)
 
 
 @pytest.fixture(scope="module")

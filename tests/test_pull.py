@@ -16,7 +16,7 @@ from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
 
 from .conftest import run_cli
-from .helpers import MV, arrow, prediction_ids, region, rid, task_for
+from .helpers import MV, arrow, prediction_ids, raw_sdk, region, rid, task_for
 
 # -- the project ------------------------------------------------------------------
 
@@ -44,7 +44,7 @@ def project(studio: Studio):
     ]
     ids = studio.import_tasks(proj.id, tasks)
     preds = prediction_ids(studio, ids)
-    second = studio.sdk_for_tests().users.create(email=SECOND, username="annotator2-pull").id
+    second = raw_sdk(studio).users.create(email=SECOND, username="annotator2-pull").id
     t1, t2, t3, t4, _t5, t6 = ids
     a, t = T1, T1.text
     studio.create_annotation(
@@ -283,7 +283,7 @@ def test_suggestion_is_the_prediction_the_annotator_started_from(studio, ls_env,
     push_tasks(iter([task_for(doc, [(0, 14, "ACTOR")], model_version="mv-old")]), studio, proj.id)
     push_tasks(iter([task_for(doc, [(0, 14, "ACTOR"), (21, 36, "WEAPON")], model_version="mv-new")]), studio, proj.id)
     assert studio.get_project(proj.id).model_version == "mv-new"
-    (task,) = [t for t in studio.sdk_for_tests().tasks.list(project=proj.id, fields="all")]
+    (task,) = [t for t in raw_sdk(studio).tasks.list(project=proj.id, fields="all")]
     old = next(p for p in task.predictions if (p["model_version"] if isinstance(p, dict) else p.model_version) == "mv-old")
     old_id = old["id"] if isinstance(old, dict) else old.id
     studio.create_annotation(

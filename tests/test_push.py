@@ -16,7 +16,7 @@ from labeling.scheme import default_scheme
 from labeling.studio.projects import ensure_project
 
 from .conftest import REPO, run_cli
-from .helpers import make_tasks, project_tasks, write_jsonl
+from .helpers import make_tasks, project_tasks, raw_sdk, write_jsonl
 
 
 def test_first_push_creates_tasks_with_visible_predictions_second_creates_none(studio, ls_env, tmp_path):
@@ -118,7 +118,7 @@ def test_push_killed_midway_then_rerun_ends_with_exactly_n(studio, ls_env, tmp_p
 
 
 def test_config_conflict_lists_differences_and_touches_nothing(studio, ls_env, tmp_path):
-    sdk = studio.sdk_for_tests()
+    sdk = raw_sdk(studio)
     old_config = default_scheme().to_label_config().replace('value="WEAPON"', 'value="ARMS"')
     project = sdk.projects.create(title="push: conflict", label_config=old_config)
     text = "Rebels fired rockets."
@@ -137,7 +137,7 @@ def test_config_conflict_lists_differences_and_touches_nothing(studio, ls_env, t
 
 
 def test_config_update_that_label_studio_accepts_is_applied(studio, ls_env, tmp_path):
-    sdk = studio.sdk_for_tests()
+    sdk = raw_sdk(studio)
     no_weapon = default_scheme().to_label_config()
     no_weapon = "\n".join(line for line in no_weapon.splitlines() if 'value="WEAPON"' not in line)
     project = sdk.projects.create(title="push: config update", label_config=no_weapon)

@@ -36,7 +36,7 @@ from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
 
 from .conftest import run_cli
-from .helpers import arrow, prediction_ids, region, rid, task_for
+from .helpers import arrow, prediction_ids, raw_sdk, region, rid, task_for
 
 TITLE = "report-tests"
 MV1, MV2 = "report-mv-1", "report-mv-2"
@@ -112,7 +112,7 @@ def reports(studio: Studio, ls_env, tmp_path_factory):
     )
     studio.update_project(proj.id, model_version=MV1)  # what `labeling push` does after pushing a model version
     preds = prediction_ids(studio, ids)
-    second = studio.sdk_for_tests().users.create(email=SECOND, username="annotator2-report").id
+    second = raw_sdk(studio).users.create(email=SECOND, username="annotator2-report").id
     ta, tb, td, _te, tf = ids
     studio.create_annotation(
         ta,

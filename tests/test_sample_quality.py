@@ -15,6 +15,7 @@ from labeling.scheme import default_scheme
 from labeling.studio.projects import ensure_project
 
 from .conftest import REPO
+from .helpers import raw_sdk
 
 SAMPLE = REPO / "data" / "sample"
 EVAL = REPO / "data" / "eval"
@@ -63,7 +64,7 @@ def test_label_studio_takes_the_tasks_unchanged(tasks_file, studio):
     project = ensure_project(studio, default_scheme(), title=f"sample: tasks round trip {uuid.uuid4().hex[:8]}").project
     written = {t["data"]["doc_id"]: t for t in read_tasks(tasks_file)}
     studio.import_tasks(project.id, list(written.values()))
-    held = list(studio.sdk_for_tests().tasks.list(project=project.id, fields="all"))
+    held = list(raw_sdk(studio).tasks.list(project=project.id, fields="all"))
     assert len(held) == len(written) == 26
     for task in held:
         mine = written[task.data["doc_id"]]

@@ -30,7 +30,7 @@ from labeling.studio.client import Studio
 from labeling.studio.projects import ensure_project
 
 from .conftest import REPO, run_cli
-from .helpers import add_documents
+from .helpers import add_documents, raw_sdk
 
 ARTICLES = REPO / "data" / "sample" / "articles"
 MAX_CHARS = 20_000
@@ -332,7 +332,7 @@ def _press_start_training(studio: Studio, url: str, pid: int) -> dict:
     """Label Studio's own Start Training (POST /api/ml/{id}/train); waits for the backend's background run."""
     before = httpx.get(url + "/health", timeout=5).json()
     (ml,) = studio.ml_backends(pid)
-    studio.sdk_for_tests().ml.train(id=ml.id)
+    raw_sdk(studio).ml.train(id=ml.id)
     health = httpx.get(url + "/health", timeout=5).json()
     assert health["training"]["runs"] == before["training"]["runs"] + 1 and health["training"]["project"] == pid
     deadline = time.monotonic() + 900
@@ -371,7 +371,8 @@ def test_start_training_from_label_studio_switches_to_the_trained_model(studio, 
     title = f"serve: trained {uuid.uuid4().hex[:8]}"
     pid = ensure_project(studio, default_scheme(), title=title).project.id
     add_documents(studio, pid, gold)
-    proc, url, _log = start_backend(ls_env, tmp_path)
+    # Two epochs instead of train.cfg's 25: a spaCy override passed through, as `labeling train` takes it.
+    proc, url, _log = start_backend(ls_env, tmp_path, "--training.max_epochs", "2")
     try:
         assert run_cli(["backend", "connect", "--project", title, "--url", url], env=ls_env).returncode == 0
         before = httpx.get(url + "/health", timeout=5).json()
@@ -380,7 +381,9 @@ def test_start_training_from_label_studio_switches_to_the_trained_model(studio, 
         assert health["model_version"].startswith(f"project-{pid}-v0001-") and health["model_version"] != before["model_version"]
         # The project follows the trained model plus its memory of the 26 annotations (labeling/learn/live.py).
         assert studio.project_settings(pid)["model_version"].startswith(health["model_version"] + "+learned-0026-")
-        assert (tmp_path / "models" / f"project-{pid}-v0001" / "eval.json").exists()
+        trained = tmp_path / "models" / f"project-{pid}-v0001"
+        assert (trained / "eval.json").exists()
+        assert json.loads((trained / "meta.json").read_text())["labeling"]["overrides"] == {"training.max_epochs": 2}
         r = predict(url, [{"id": 1, "data": {"text": gold[0]["text"]}}])
         assert r.status_code == 200 and r.json()["results"][0]["model_version"] == health["model_version"]
     finally:

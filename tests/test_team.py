@@ -34,7 +34,7 @@ from labeling.studio.projects import create_from_scheme
 from labeling.studio.users import read_password_file
 
 from .conftest import run_cli
-from .helpers import arrow, make_tasks, region, rid
+from .helpers import arrow, make_tasks, raw_sdk, region, rid
 
 RUN = uuid.uuid4().hex[:6]  # the reused development server keeps accounts between runs
 
@@ -140,7 +140,7 @@ def test_two_annotators_review_and_adjudicated_pull(studio: Studio, team, ls_env
     assert "6 document(s) with 2+ annotations: 3 agreed, 3 disagree; 3 added" in first
     rp = studio.find_project(f"{title} (review)")
     assert rp is not None
-    held = list(studio.sdk_for_tests().tasks.list(project=rp.id, fields="all"))
+    held = list(raw_sdk(studio).tasks.list(project=rp.id, fields="all"))
     assert sorted(t.data["doc_id"] for t in held) == sorted(d.id for d in docs[:3])
     for t in held:
         versions = {p["model_version"] if isinstance(p, dict) else p.model_version for p in t.predictions}
@@ -155,8 +155,8 @@ def test_two_annotators_review_and_adjudicated_pull(studio: Studio, team, ls_env
         studio.create_annotation(t.id, result=_version(doc, doc.text, claim, "the army"), lead_time=3.0)
 
     # An annotator changes their mind on a reviewed document: listed, not re-queued.
-    mine = next(a for a in studio.sdk_for_tests().annotations.list(id=task_ids[0]) if a.completed_by == user_id(studio, e1))
-    ann1.sdk_for_tests().annotations.update(id=mine.id, result=_version(docs[0], docs[0].text, "drones", "army"))
+    mine = next(a for a in raw_sdk(studio).annotations.list(id=task_ids[0]) if a.completed_by == user_id(studio, e1))
+    raw_sdk(ann1).annotations.update(id=mine.id, result=_version(docs[0], docs[0].text, "drones", "army"))
     again = run_cli(["review", "--project", title], env=ls_env)
     assert again.returncode == 0 and "0 added" in again.stdout and "1 document(s) changed after their review task was made" in again.stderr
     assert docs[0].id in again.stderr

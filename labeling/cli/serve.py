@@ -12,6 +12,7 @@ from ._common import EXPORTS_DIR, ExportsDir
 
 
 def serve_cli(
+    ctx: typer.Context,
     model: str = typer.Option("rules", "--model", "-m", help="'rules' (the pre-annotator), an installed spaCy pipeline, or a trained pipeline directory."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; 0.0.0.0 exposes the backend to the network (set basic auth then)."),
     port: int = typer.Option(9090, "--port", "-p", min=1, max=65535, help="Port to listen on."),
@@ -40,10 +41,16 @@ def serve_cli(
     annotators marked is suggested wherever the same text recurs, what they
     removed is no longer suggested; model_version gains +learned-NNNN-HASH.
     Basic auth: set LABELING_SERVE_USER and LABELING_SERVE_PASSWORD in the environment.
+    Any other `--section.key value` is a spaCy config override for those trainings,
+    as `labeling train` takes them.
 
-    Example: labeling serve --port 9090 --train-every 50
+    Example: labeling serve --port 9090 --train-every 50 --training.max_epochs 10
     """
+    from spacy.cli._util import parse_config_overrides
+
     from ..serve.run import serve
+
+    train_overrides = parse_config_overrides(list(ctx.args))
 
     serve(
         host=host,
@@ -58,8 +65,9 @@ def serve_cli(
         exports_dir=exports_dir,
         models_dir=models_dir,
         learn_dir=None if no_learn else learn_dir,
+        train_overrides=train_overrides,
     )
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve")(serve_cli)
+    app.command("serve", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(serve_cli)

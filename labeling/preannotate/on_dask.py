@@ -34,6 +34,7 @@ import hashlib
 import importlib.util
 import io
 import os
+import socket
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
@@ -128,9 +129,18 @@ def _client(address: str):
         with dask.config.set(_WORKER_CONFIG):
             return Client(LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0"))
     try:
+        _probe(address)  # a refused port fails here at once; Dask's own connect retries it for the whole timeout
         return Client(address, timeout="20s")
     except OSError as exc:
         raise LabelingError(f"Cannot reach the Dask scheduler at {address} ({exc}).", "Check the address (tcp://HOST:PORT), or use --dask local:2.") from None
+
+
+def _probe(address: str) -> None:
+    """Open and close a TCP connection to a tcp://HOST:PORT scheduler address (other schemes are left to Dask)."""
+    scheme, _, rest = address.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme == "tcp" and host and port.isdigit():
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
 
 
 def _write_chunks(docs: Iterable[Document], work: Target, chunk_size: int) -> Iterator[tuple[Target, int, str]]:

@@ -26,9 +26,9 @@ from typing import Any
 
 from ..errors import ConfigConflict, LabelingError
 from ..records import to_results
-from ..scheme import Scheme, default_scheme
+from ..scheme import Scheme, config_differences, default_scheme
 from ..studio.client import Project, Studio
-from ..studio.projects import config_differences, create_from_scheme, lookup_project
+from ..studio.projects import create_from_scheme, lookup_project
 from .versions import DocVersions, doc_versions, exported
 
 AGREED = "agreed"  # model_version of the starting point in a review task

@@ -10,12 +10,12 @@ task fails the request with its id instead of being skipped.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import LabelConfigInvalid
 from ..records import Annotated
-from ..scheme import FROM_NAME, TO_NAME, Scheme
+from ..scheme import FROM_NAME, TO_NAME, Scheme, parse_label_config, scheme_differences
 
 
 class BadRequest(Exception):
@@ -57,26 +57,17 @@ def config_names(label_config: str | None, scheme: Scheme) -> ConfigNames:
     if not label_config:
         return OUR_CONFIG
     try:
-        root = ET.fromstring(label_config)
-    except ET.ParseError as exc:
-        raise BadRequest(f"label_config is not valid XML: {exc}", status=422) from None
-    texts = {el.get("name", ""): el.get("value", "") for el in root.iter("Text")}
-    labels_tags = [el for el in root.iter("Labels") if el.get("toName") in texts]
-    if not labels_tags:
+        config = parse_label_config(label_config)
+    except LabelConfigInvalid as exc:
+        raise BadRequest(f"label_config is not valid XML: {exc.reason}", status=422) from None
+    tag = config.text_labels()
+    if tag is None:
         raise BadRequest(
             "label_config has no <Labels> tag pointing at a <Text> tag",
             status=422,
             hint="This backend annotates text spans: use the config `labeling push` creates (see configs/scheme.toml).",
         )
-    tag = labels_tags[0]
-    have = {el.get("value", "") for el in tag.iter("Label")}
-    have_rel = {el.get("value", "") for el in root.iter("Relation")}
-    want = set(scheme.label_names)
-    want_rel = {r.name for r in scheme.relations}
-    diffs = [f"label {n} is in the scheme but not in the labeling config" for n in sorted(want - have)]
-    diffs += [f"label {n} is in the labeling config but not in the scheme" for n in sorted(have - want)]
-    diffs += [f"relation {n} is in the scheme but not in the labeling config" for n in sorted(want_rel - have_rel)]
-    diffs += [f"relation {n} is in the labeling config but not in the scheme" for n in sorted(have_rel - want_rel)]
+    diffs = scheme_differences(scheme, tag.labels, config.relations, where="the labeling config", styles=False)
     if diffs:
         raise BadRequest(
             f"the project's labels are not scheme {scheme.name!r} v{scheme.version}: " + "; ".join(diffs),
@@ -84,11 +75,11 @@ def config_names(label_config: str | None, scheme: Scheme) -> ConfigNames:
             hint="Push into a project made from the scheme (labeling push ... --project TITLE), or update the project's labeling config.",
             details=diffs,
         )
-    to_name = tag.get("toName", "")
-    value = texts[to_name]
+    to_name = tag.to_name
+    value = config.texts[to_name]
     if not value.startswith("$") or len(value) < 2:
         raise BadRequest(f"<Text name={to_name!r}> takes its text from {value!r}, not from a task data field ($field)", status=422)
-    return ConfigNames(value[1:], tag.get("name", ""), to_name)
+    return ConfigNames(value[1:], tag.name, to_name)
 
 
 def task_texts(tasks: Any, names: ConfigNames, *, max_chars: int) -> list[tuple[str, str]]:

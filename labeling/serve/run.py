@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 
@@ -43,12 +44,13 @@ def build_backend(
     auth: tuple[str, str] | None = None,
     update_project: bool = True,
     learn_dir: Path | None = Path("learned"),
+    train_overrides: dict[str, Any] | None = None,
 ) -> tuple[Starlette, ModelHolder, TrainingWorker]:
     """Load the model once and wire it to the HTTP app, the training worker and (unless learn_dir is None) the projects' memories."""
     if max_chars < 1 or train_every < 0 or batch_size < 1 or predict_timeout < 0:
         raise LabelingError("--max-chars and --batch-size must be at least 1, --train-every and --predict-timeout at least 0")
     holder = ModelHolder(load_model(model), batch_size=batch_size)
-    trainer = trainer or pull_and_train(dataset=dataset, exports_dir=exports_dir, models_dir=models_dir)
+    trainer = trainer or pull_and_train(dataset=dataset, exports_dir=exports_dir, models_dir=models_dir, overrides=train_overrides)
     memories: LiveMemories | None = None
 
     def follow_memory(project_id: int, old_suffix: str, new_suffix: str) -> None:

@@ -103,8 +103,11 @@ class TrainingWorker:
             self._state.state, self._state.finished, self._state.model_version = "succeeded", time.time(), model.model_version
 
 
-def pull_and_train(*, dataset: str | None = None, exports_dir: Path = Path("exports"), models_dir: Path = Path("models")) -> Trainer:
-    """The default trainer: pull the project into a dataset version, then `labeling train` it.
+def pull_and_train(
+    *, dataset: str | None = None, exports_dir: Path = Path("exports"), models_dir: Path = Path("models"), overrides: dict[str, Any] | None = None
+) -> Trainer:
+    """The default trainer: pull the project into a dataset version, then `labeling train` it
+    (with `overrides`, spaCy config overrides as `labeling train --section.key value` takes them).
 
     Label Studio is reached like every command (LABEL_STUDIO_URL / LABEL_STUDIO_API_KEY or the
     embedded server's credentials). The dataset defaults to "project-<id>".
@@ -125,7 +128,7 @@ def pull_and_train(*, dataset: str | None = None, exports_dir: Path = Path("expo
         pulled = pull(Studio.connect(), dataset=name, project_id=project_id, exports_dir=exports_dir)
         # models/NAME-vNNNN; pressing Start Training again without new annotations retrains that version in place
         # (the old directory goes only once the new model is complete).
-        result = train(f"{name}@{pulled.version or pulled.same_as}", exports_dir=exports_dir, models_dir=models_dir, force=True)
+        result = train(f"{name}@{pulled.version or pulled.same_as}", exports_dir=exports_dir, models_dir=models_dir, force=True, overrides=overrides)
         return Trained(Path(result.output_dir), str(result.model_version))
 
     return trainer

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import RemovalBusy
-from .client import public_url
+from .transport import public_url
 
 LOCK_TIMEOUT = 600.0  # seconds: longer than removing the duplicates of a 100,000-task race
 

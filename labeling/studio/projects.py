@@ -1,7 +1,7 @@
 """Find or create the Label Studio project for a scheme, and keep its config in step.
 
 A project's labeling config is compared with the scheme by what annotators
-see: labels (with colour and hotkey) and relations. A difference is applied
+see: labels (with colour and hotkey) and relations (scheme.config_differences). A difference is applied
 when Label Studio accepts it (adding a label, changing a colour); when Label
 Studio refuses (removing a label that annotations use), nothing is touched and
 ConfigConflict lists the differences.
@@ -10,13 +10,12 @@ ConfigConflict lists the differences.
 from __future__ import annotations
 
 import difflib
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
 from ..errors import ConfigConflict, ProjectNotFound
-from ..scheme import Scheme, guidelines
+from ..scheme import Scheme, config_differences, guidelines
 from .client import Project, Studio
 
 
@@ -25,32 +24,6 @@ class ProjectResult:
     project: Project
     created: bool
     config_changes: list[str]
-
-
-def config_items(label_config: str) -> tuple[dict[str, tuple[str, str]], set[str]]:
-    """Labels (name -> (colour, hotkey)) and relation names declared in a labeling config."""
-    root = ET.fromstring(label_config)
-    labels = {el.get("value", ""): (el.get("background", ""), el.get("hotkey", "")) for parent in root.iter("Labels") for el in parent.iter("Label")}
-    relations = {el.get("value", "") for el in root.iter("Relation")}
-    return labels, relations
-
-
-def config_differences(current: str, scheme: Scheme) -> list[str]:
-    """Human-readable differences between a project's config and the scheme ([] when in step)."""
-    try:
-        have_labels, have_rels = config_items(current)
-    except ET.ParseError as exc:
-        return [f"the project's config is not valid XML ({exc})"]
-    want_labels = {l.name: (l.color, l.hotkey) for l in scheme.labels}
-    want_rels = {r.name for r in scheme.relations}
-    diffs = [f"label {n} is in the scheme but not in the project" for n in sorted(want_labels.keys() - have_labels.keys())]
-    diffs += [f"label {n} is in the project but not in the scheme" for n in sorted(have_labels.keys() - want_labels.keys())]
-    for name in sorted(want_labels.keys() & have_labels.keys()):
-        if want_labels[name] != have_labels[name]:
-            diffs.append(f"label {name}: colour/hotkey {have_labels[name]} in the project, {want_labels[name]} in the scheme")
-    diffs += [f"relation {n} is in the scheme but not in the project" for n in sorted(want_rels - have_rels)]
-    diffs += [f"relation {n} is in the project but not in the scheme" for n in sorted(have_rels - want_rels)]
-    return diffs
 
 
 def instructions_html() -> str:

@@ -196,6 +196,21 @@ def start(
     current = status(home)
     if current.running:
         return current, False
+    db_env = _database_environment(home, database_url, password_file)
+    creds, port = _claim_port(home, port)
+    env = _server_environment(home, creds, db_env, block_local_addresses=block_local_addresses)
+    proc = _launch(home, port, env)
+    _wait_until_healthy(home, proc, creds.url, timeout=timeout, on_wait=on_wait)
+    # The token proves the server on this port is ours (Label Studio silently moves to another port when its own is taken).
+    version = _version(creds.url, creds.token)
+    if version is None:
+        _terminate(proc.pid)
+        raise ServerError(f"The server on {creds.url} did not accept our API token.", f"See the log: {home / 'server.log'}")
+    return Status(True, creds.url, proc.pid, version, home, database_of(home)), True
+
+
+def _database_environment(home: Path, database_url: str | None, password_file: Path | None) -> dict[str, str]:
+    """The child's database settings (none: SQLite), checked before the state directory is made; a new `database_url` is remembered in it."""
     db: Database | None = None
     saved = _saved_database(home)
     if database_url is not None:
@@ -212,7 +227,11 @@ def start(
     if database_url is not None and db is not None:
         remembered = str(Path(password_file).resolve()) if password_file else None
         (home / "database.json").write_text(json.dumps({"url": db.url, "password_file": remembered}, indent=2) + "\n")
+    return db_env
 
+
+def _claim_port(home: Path, port: int | None) -> tuple[Credentials, int]:
+    """The admin credentials (generated on first start) for the server's port: the one asked for, else the last one, else 8080."""
     creds = load_credentials(home)
     port = port or (int(creds.url.rsplit(":", 1)[1]) if creds else DEFAULT_PORT)
     if _port_taken(port):
@@ -225,7 +244,11 @@ def start(
         creds = Credentials(url, ADMIN_EMAIL, secrets.token_urlsafe(18), secrets.token_hex(20))
     creds.url = url
     _write_private(credentials_path(home), asdict(creds))
+    return creds, port
 
+
+def _server_environment(home: Path, creds: Credentials, db_env: dict[str, str], *, block_local_addresses: bool) -> dict[str, str]:
+    """The child's environment: secrets travel here, never on its command line."""
     env = dict(os.environ)
     env.update(
         LABEL_STUDIO_BASE_DATA_DIR=str((home / "data").resolve()),
@@ -243,6 +266,11 @@ def start(
     for key in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "DJANGO_DB", "POSTGRE_PASSWORD"):
         env.pop(key, None)  # client settings, not the server's; the database only when asked for
     env.update(db_env)
+    return env
+
+
+def _launch(home: Path, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """Start label-studio in its own session, its output to server.log; its pid recorded in server.json."""
     cmd = [
         *_executable(),
         "start", "--no-browser", "--internal-host", "127.0.0.1", "-p", str(port),
@@ -250,9 +278,12 @@ def start(
     ]  # fmt: skip
     with open(home / "server.log", "ab") as log:
         proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-    state = ServerState(proc.pid, port, url, time.time())
+    state = ServerState(proc.pid, port, f"http://127.0.0.1:{port}", time.time())
     (home / "server.json").write_text(json.dumps(asdict(state), indent=2))
+    return proc
 
+
+def _wait_until_healthy(home: Path, proc: subprocess.Popen, url: str, *, timeout: float, on_wait: Callable[[float], None] | None) -> None:
     t0 = time.monotonic()
     while not _healthy(url):
         if proc.poll() is not None:
@@ -263,12 +294,6 @@ def start(
         if on_wait:
             on_wait(time.monotonic() - t0)
         time.sleep(1)
-    # The token proves the server on this port is ours (Label Studio silently moves to another port when its own is taken).
-    version = _version(url, creds.token)
-    if version is None:
-        _terminate(proc.pid)
-        raise ServerError(f"The server on {url} did not accept our API token.", f"See the log: {home / 'server.log'}")
-    return Status(True, url, proc.pid, version, home, database_of(home)), True
 
 
 def _terminate(pid: int, grace: float = 20) -> None:
