@@ -3,7 +3,7 @@
     python benchmarks/preannotate.py [--docs 2000] [--batch-size 64]
 
 1. One process: bare `nlp.pipe` of the same loaded pipeline (tagger, parser,
-   NER ...; our three components disabled) vs our full path (pipe + rules +
+   NER ...; our four components disabled) vs our full path (pipe + rules +
    task JSON serialisation). Target: ours >= 0.90x bare. Also against the
    pipeline exactly as `spacy.load` gives it (with the lemmatizer we disable).
 2. Ours with n_process=2 vs n_process=1. Target: >= 1.7x (needs 2+ cores).
@@ -31,7 +31,7 @@ from labeling.preannotate.run import build_pipeline, preannotate, write_tasks
 from labeling.records import Document
 from labeling.scheme import default_scheme
 
-OURS = ("weapon_ruler", "actor_ruler", "conflict_annotator")
+OURS = ("dateline_sentences", "weapon_ruler", "actor_ruler", "conflict_annotator")
 
 
 def corpus(n: int) -> Iterator[Document]:

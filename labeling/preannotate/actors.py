@@ -19,30 +19,21 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span, Token
 
 from .cues import Cues
+from .places import backing, document_places, is_place, place_acts, taken_place
 from .regions import Region, region
 
 _AGENT_DEPS = frozenset({"nsubj", "nsubjpass"})
-# Objects of these are places ("fled toward Goma"), whatever NER called them.
-_PLACE_PREPS = frozenset(
-    {"in", "near", "to", "toward", "towards", "into", "outside", "inside", "across", "around", "over", "at", "from", "through", "along", "within", "of", "on"}
-)
-
-
-# A subset of _PLACE_PREPS whose object is a place whatever the sentence: not "to"
-# ("according to X"), "of", "from", "on" or "over".
-_STRICT_PLACE_PREPS = frozenset({"in", "near", "inside", "outside", "around", "across", "through", "along", "within", "toward", "towards", "into"})
-_PLACE_HEADS = frozenset({"region", "regions", "province", "provinces", "area", "areas", "district", "districts", "city", "cities", "town", "towns", "village"})
-# "between A and B" after these joins places, not parties.
-_ROUTE_NOUNS = frozenset({"road", "roads", "route", "highway", "border", "frontier", "corridor", "railway", "bridge", "flights", "line"})
+# Entity types that can name an actor at all ("Two soldiers": a CARDINAL is never one).
+_ACTOR_ENTS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})
 # Group nouns that are also weapon platforms.
-_PLATFORM_NOUNS = frozenset({"fighter", "fighters"})
+PLATFORM_NOUNS = frozenset({"fighter", "fighters"})
 
 
-def actor_regions(ents, cues: Cues, weapons: list[Region]) -> list[Region]:
+def actor_regions(doc: Doc, ents, cues: Cues, weapons: list[Region]) -> list[Region]:
     out: list[Region] = []
-    places = _document_places(ents)
+    places = document_places(doc)
     for ent in ents:
-        if ent.text in places and not _acts(ent.root, cues):
+        if ent.text in places and not place_acts(ent.root):
             continue  # "in Sinjar" earlier or later: the NER's ORG "Sinjar" elsewhere is the same town
         r = actor_for_entity(ent, cues, weapons)
         if r:
@@ -59,7 +50,7 @@ def untagged_agent_regions(doc: Doc, ents, cues: Cues) -> list[Region]:
     for tok in doc:
         if tok.ent_type_ or tok.pos_ != "PROPN" or not tok.text[:1].isupper() or tok.text.isupper() or tok.lower_ not in names:
             continue
-        if (_acts(tok, cues) or _object_of_verb(tok)) and not _is_place(tok):
+        if (_acts(tok, cues) or _object_of_verb(tok)) and not is_place(tok):
             r = region(doc, tok.i, tok.i + 1, "ACTOR", "actor-agent")
             if r:
                 out.append(r)
@@ -69,6 +60,8 @@ def untagged_agent_regions(doc: Doc, ents, cues: Cues) -> list[Region]:
 def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source: bool = False) -> Region | None:
     """The ACTOR region for an entity, or None. `as_source`: it is the subject of a cue (so it acts)."""
     label = ent.label_
+    if label not in _ACTOR_ENTS and (ent[-1].like_num or not ent[-1].is_alpha):
+        return None  # "Two soldiers"; but "May 18 - Russian forces" (a dateline the NER ran on) keeps its group
     if any(w.start < ent.end_char and ent.start_char < w.end for w in weapons):
         return None
     if not any(t.is_alpha for t in ent) or (label == "PERSON" and any(t.like_num or any(c.isdigit() for c in t.text) for t in ent)):
@@ -79,12 +72,15 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
         return None  # "Brig" alone, or a lower-case word the NER took for a name
     if cues.is_media(ent.text, [t.text for t in ent]) or _reports_only(ent, cues):
         return None
+    root = ent.root
+    if root.dep_ == "poss" and root.head.is_lower and root.head.lower_ in cues.org_nouns and not as_source:
+        return None  # "Niger's junta", "Chad's navy": the description holds the possessive (references.py)
     group = group_head(ent, cues)
-    if group is not None and group.lower_ in _PLATFORM_NOUNS and any("fighter" in doc.text[w.start : w.end].lower() for w in weapons):
+    if group is not None and group.lower_ in PLATFORM_NOUNS and any("fighter" in doc.text[w.start : w.end].lower() for w in weapons):
         group = None  # "Russian fighters" in an article about fighter jets are the jets
     if group is not None:
         return region(doc, start, group.i + 1, "ACTOR", "actor-group")
-    if not as_source and _is_place(ent.root):
+    if not as_source and (is_place(ent.root) or taken_place(ent.root)):
         return None
     if label in cues.actor_always:
         start, end = name_extent(ent, cues)
@@ -112,8 +108,22 @@ def _acts(tok: Token, cues: Cues) -> bool:
     if tok.dep_ in _AGENT_DEPS:
         return True
     if tok.dep_ == "poss":  # "Russia's decision" acts; "Syria's north", "Colombia's Catatumbo" are places
-        return tok.head.lower_ not in cues.place_nouns and tok.head.ent_type_ not in ("GPE", "LOC")
-    return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps)
+        head = tok.head
+        if head.lower_ in cues.place_nouns or head.ent_type_ in ("GPE", "LOC"):
+            return False
+        return not (head.ent_type_ == "ORG" and _outlet_words(head, cues))  # "Lebanon's National News Agency" only reports
+    return tok.dep_ == "pobj" and (tok.head.dep_ == "agent" or tok.head.lower_ in cues.partner_preps or backing(tok))
+
+
+def _outlet_words(tok: Token, cues: Cues) -> bool:
+    """The ORG entity around `tok` is an outlet: a listed name, a media word or a media descriptor in it."""
+    doc, i, j = tok.doc, tok.i, tok.i + 1
+    while i > 0 and doc[i].ent_iob_ == "I":
+        i -= 1
+    while j < len(doc) and doc[j].ent_iob_ == "I":
+        j += 1
+    words = [t.text for t in doc[i:j]]
+    return cues.is_media(" ".join(words), words) or any(w.lower() in cues.media_descriptors for w in words)
 
 
 def _civilian(ent: Span, cues: Cues) -> bool:
@@ -138,14 +148,37 @@ def _reports_only(ent: Span, cues: Cues) -> bool:
     if ent.end < len(doc) and doc[ent.end].lower_ in cues.media_descriptors and ent.label_ == "ORG":
         return True  # "the Frontera Viva monitor", "the Al-Hadath channel"
     root = ent.root
-    return ent.label_ == "ORG" and root.dep_ in ("dobj", "dative") and root.head.lower_ in ("told", "tells", "tell", "telling")
+    if ent.label_ == "ORG" and root.dep_ in ("dobj", "dative") and root.head.lower_ in ("told", "tells", "tell", "telling"):
+        return True
+    return _monitor_appositive(ent, cues)
+
+
+# "X, a monitoring group", "X, a group that tracks casualties", "X, a UN-backed broadcaster": X only reports.
+_MONITOR_WORDS = frozenset({"monitor", "monitoring", "watchdog", "observatory", "tracker"})
+_COUNTING_VERBS = frozenset({"counts", "tracks", "monitors", "documents", "records", "compiles", "collects", "maps"})
+
+
+def _monitor_appositive(ent: Span, cues: Cues) -> bool:
+    doc, k = ent.doc, ent.end
+    if k + 2 >= len(doc) or doc[k].text != "," or doc[k + 1].lower_ not in ("a", "an", "the"):
+        return False
+    words = doc[k + 2 : k + 8]
+    for n, t in enumerate(words):
+        low = t.lower_
+        if low in _MONITOR_WORDS or (low in cues.media_descriptors and low != "agency"):
+            return True
+        if low in ("group", "organisation", "organization", "project") and n + 2 < len(words):
+            return words[n + 1].lower_ == "that" and words[n + 2].lower_ in _COUNTING_VERBS
+        if t.text in (",", ".") or t.pos_ == "VERB":
+            return False
+    return False
 
 
 def _object_of_verb(tok: Token) -> bool:
     """The object of a verb, also as a conjunct: "urged Asmara and Addis Ababa to talk"."""
     while tok.dep_ == "conj" and tok.head.i != tok.i:
         tok = tok.head
-    return tok.dep_ in ("dobj", "dative") and tok.head.pos_ == "VERB"
+    return tok.dep_ in ("dobj", "dative") and tok.head.pos_ == "VERB" and not taken_place(tok)
 
 
 def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
@@ -157,35 +190,26 @@ def name_extent(ent: Span, cues: Cues) -> tuple[int, int]:
     """
     doc, start, end = ent.doc, ent.start, ent.end
     if ent.label_ == "PERSON":
-        return _title_start(doc, start, cues), end
+        k = start
+        while k > 0 and start - k < 2 and _loose_name(doc[k - 1], cues):
+            k -= 1  # "President Mahamat Idriss Deby": the NER's PERSON is "Idriss Deby"
+        while end < len(doc) and end - ent.end < 2 and _loose_name(doc[end], cues):
+            end += 1  # "Oumar Sidibé Traoré": the NER's PERSON is "Oumar Sidibé"
+        return _title_start(doc, k, cues), end
     if ent.label_ != "ORG":
         return start, end
     if start > 0 and doc[start - 1].ent_type_ == "ORDINAL":
         start -= 1
     if doc[end - 1].lower_ == "in":
         end -= 1
+    while end + 1 < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_ and not doc[end].whitespace_ and doc[end + 1].text[:1].isupper():
+        end += 2  # "CSP-DPA": the NER stops at the hyphen
     capitalised = sum(t.text[:1].isupper() for t in ent)
     if capitalised >= 2 and end + 1 < len(doc) and doc[end].lower_ == "in" and doc[end + 1].ent_iob_ == "B" and doc[end + 1].ent_type_ in ("GPE", "LOC"):
         end += 2
         while end < len(doc) and doc[end].ent_iob_ == "I":
             end += 1
     return start, end
-
-
-def _is_place(tok: Token) -> bool:
-    # "fled to Cúcuta and Tibú", "the Kyiv, Odesa and Poltava regions": conjuncts share the role.
-    while tok.dep_ == "conj" and tok.head.i != tok.i:
-        tok = tok.head
-    if tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS:
-        return True
-    if tok.dep_ == "pobj" and tok.head.lower_ == "between" and tok.head.head.lower_ in _ROUTE_NOUNS:
-        return True  # "the road between El Obeid and Kosti"
-    return tok.dep_ in ("compound", "nmod") and tok.head.lower_ in _PLACE_HEADS
-
-
-def _document_places(ents) -> set[str]:
-    """Names the document uses as a place somewhere ("in Sinjar", "near Kirkuk")."""
-    return {e.text for e in ents if e.root.dep_ == "pobj" and e.root.head.lower_ in _STRICT_PLACE_PREPS}
 
 
 def group_head(ent: Span, cues: Cues) -> Token | None:
@@ -199,10 +223,21 @@ def group_head(ent: Span, cues: Cues) -> Token | None:
     for k in range(ent.end, min(ent.end + 4, len(doc))):
         t = doc[k]
         if t.lower_ in cues.group_nouns:
+            if t.tag_ == "JJ" and k + 1 < len(doc) and doc[k + 1].pos_ == "NOUN" and doc[k + 1].lower_ not in cues.group_nouns:
+                break  # "Russian military bloggers": "military" is an adjective there
             head = t  # keep going: "military intelligence", "armed forces command"
         elif head is not None or t.tag_ not in ("JJ", "VBN", "NN") or t.ent_type_:
             break
     return head
+
+
+def _loose_name(tok: Token, cues: Cues) -> bool:
+    """A capitalised proper noun outside any entity, next to a PERSON: a part of the name the NER left out."""
+    return tok.pos_ == "PROPN" and tok.text.istitle() and not tok.ent_type_ and not _is_title(tok, cues) and tok.lower_ not in cues.group_nouns
+
+
+def _is_title(tok: Token, cues: Cues) -> bool:
+    return tok.lower_ in cues.titles or tok.lower_ + "." in cues.titles
 
 
 def _title_start(doc: Doc, start: int, cues: Cues) -> int:

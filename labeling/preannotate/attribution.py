@@ -20,7 +20,10 @@ Forms recognised (decisions where the scheme leaves room are marked *):
    (however the parser hangs it); "Confirmation that C was given by X";
    "C1 but that C2" (two CLAIMs); quotes over several paragraphs and a cue-less
    quote right after a cue's sentence (quotes.py). "no group has claimed it" has
-   no SOURCE.
+   no SOURCE. "X reported, citing Y, that C" (C hangs off "citing"); "A urged
+   ..., and Y of Z said C" (Y, parsed as an object, is the speaker); a cue
+   with a clause of its own does not take the quote before it.
+SOURCE extents and relay objects are in sources.py.
 A cue with no recognisable content yields nothing: a SOURCE only exists with a CLAIM.
 """
 
@@ -31,13 +34,11 @@ import re
 from spacy.strings import hash_string  # type: ignore[attr-defined]  # a Cython function spaCy ships no stub for
 from spacy.tokens import Doc, Token
 
-from .actors import name_extent
 from .cues import Cues
 from .quotes import Attribution, attach_following_quotes, attach_run_on_quotes, find_quotes, quote_follows
-from .regions import PRONOUN_TAGS, Region, ent_of, region, text_region
+from .regions import PRONOUN_TAGS, region, text_region
+from .sources import np_range, relay_source, source_region
 
-_NP_LEFT = frozenset({"det", "compound", "amod", "nmod", "poss", "nummod", "quantmod"})
-_NAME_ENTS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})
 _GAP_BEFORE = re.compile(r"[\s,;:—–-]*(?:(?:So|Thus)\s+)?")
 _CONFIRMATION = hash_string("confirmation")
 # "denied reports that C": the clause hangs off the noun.
@@ -66,10 +67,10 @@ def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
     attach_following_quotes(text, quotes, found)
     attach_run_on_quotes(text, found)
     for tok in relays:
-        relay = _relay_source(tok, cues)
+        relay = relay_source(tok, cues)
         if relay is None:
             continue
-        src = _source(relay, cues, "source-relay")
+        src = source_region(relay, cues, "source-relay")
         if src is None:
             continue
         host = tok.head
@@ -89,22 +90,25 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
     subj = _subject(v, cues)
     if subj is None or subj.lower_ in ("nobody", "none") or any(c.dep_ == "det" and c.lower_ == "no" for c in subj.children):
         return None  # "no group has claimed it": nobody is a SOURCE
-    src = _source(subj, cues, "source-pronoun" if subj.tag_ in PRONOUN_TAGS else "source-cue")
+    src = source_region(subj, cues, "source-pronoun" if subj.tag_ in PRONOUN_TAGS else "source-cue")
     if src is None:
         return None
     doc = v.doc
-    si, sj = _np_range(subj, cues)
+    si, sj = np_range(subj, cues)
     cue_start = doc[min(v.i, si)].idx
     cue_end = max(v.idx + len(v.text), doc[sj - 1].idx + len(doc[sj - 1].text))
     att = Attribution(sources=[(src, subj.i)])
     for other in subj.conjuncts:  # "the army and the police said": both are SOURCEs
-        more = _source(other, cues, "source-cue")
+        more = source_region(other, cues, "source-cue")
         if more is not None and other.i > subj.i:
             att.sources.append((more, other.i))
-            sj = max(sj, _np_range(other, cues)[1])
+            sj = max(sj, np_range(other, cues)[1])
             cue_end = max(cue_end, doc[sj - 1].idx + len(doc[sj - 1].text))
+    # A cue with a reported clause of its own after it ("She said the first ... would arrive")
+    # does not take the quote that closed the paragraph before it.
+    own_clause = any(c.dep_ == "ccomp" and c.i > v.i for c in v.children)
     for q_open, q_close in quotes:
-        if q_close < cue_start and _GAP_BEFORE.fullmatch(text, q_close + 1, cue_start):
+        if q_close < cue_start and not own_clause and _GAP_BEFORE.fullmatch(text, q_close + 1, cue_start):
             att.claims = [r for r in [text_region(text, q_open + 1, q_close, "CLAIM", "claim-quote")] if r]
         elif q_open >= cue_end and quote_follows(v, text, cue_end, q_open):
             r = text_region(text, q_open + 1, q_close, "CLAIM", "claim-quote")
@@ -114,7 +118,7 @@ def _verb_attribution(v: Token, cues: Cues, quotes, text: str, by_token: dict[in
             break
     heads = [v.i]
     if not att.claims:
-        comp = next((c for c in v.children if c.dep_ == "ccomp"), None) or _statement_clause(v, cues) or _reported_clause(v)
+        comp = next((c for c in v.children if c.dep_ == "ccomp"), None) or _statement_clause(v, cues) or _reported_clause(v) or _relay_clause(v, cues)
         if comp is not None:
             keep = "first" if comp.i > v.i else "last"
             for i, j in _clauses(comp, cues):
@@ -198,9 +202,11 @@ def _cut_relays(doc: Doc, lo: int, hi: int, cues: Cues) -> tuple[int, int]:
 
 
 def _subject(v: Token, cues: Cues) -> Token | None:
-    for c in v.children:
-        if c.dep_ == "nsubj":
-            return c
+    subjects = [c for c in v.children if c.dep_ == "nsubj"]
+    if subjects:  # an emoji the parser made a second subject ("... 🇹🇷" Minister X wrote) is not the speaker
+        return next((c for c in subjects if c.is_alpha), subjects[0])
+    if v.dep_ == "conj" and (own := _conjoined_subject(v)) is not None:
+        return own
     if v.tag_ == "VBG":  # "X denied C, calling it "Q"": the speaker of the nearest cue above
         for up in v.ancestors:
             if up.lower_ in cues.verbs and up.i < v.i:
@@ -210,6 +216,31 @@ def _subject(v: Token, cues: Cues) -> Token | None:
     # "..., saying C" and "X smiled and said C" share the subject of the verb they hang off.
     if v.dep_ in ("conj", "advcl", "xcomp") and v.head.i != v.i:
         return next((c for c in v.head.children if c.dep_ == "nsubj"), None)
+    return None
+
+
+def _conjoined_subject(v: Token) -> Token | None:
+    """ "X urged ..., and Secretary-General Y of Z said C": the parser makes Y an object of "urged"; Y speaks."""
+    doc = v.doc
+    k = v.i - 1
+    while k > 0 and doc[k].dep_ in ("pobj", "prep") and doc[k].head.i < k:
+        k = doc[k].head.i  # "Keita of IGAD" -> Keita
+    head = doc[k]
+    if k == v.i - 1 and head.dep_ == "pobj":
+        return None
+    if head.pos_ not in ("PROPN", "NOUN") or head.dep_ not in ("dobj", "conj", "pobj") or head.i <= v.head.i:
+        return None
+    edge = head.left_edge.i
+    return head if edge > 0 and doc[edge - 1].lower_ in ("and", "but") else None
+
+
+def _relay_clause(v: Token, cues: Cues) -> Token | None:
+    """'X reported, citing Y, that C': the parser hangs C off "citing"."""
+    for c in v.children:
+        if c.dep_ == "advcl" and c.lower_ in cues.citing:
+            for g in c.children:
+                if g.dep_ == "ccomp" and g.i > c.i:
+                    return g
     return None
 
 
@@ -233,7 +264,7 @@ def _confirmation(tok: Token, cues: Cues) -> Attribution | None:
     who = next((g for g in agent.children if g.dep_ == "pobj"), None) if agent is not None else None
     if clause is None or who is None:
         return None
-    src = _source(who, cues, "source-cue")
+    src = source_region(who, cues, "source-cue")
     claim = region(tok.doc, clause.left_edge.i, clause.right_edge.i + 1, "CLAIM", "claim-clause", articles=False, marks=True)
     return Attribution(claims=[claim], sources=[(src, who.i)]) if src and claim else None
 
@@ -246,27 +277,6 @@ def _reported_clause(v: Token) -> Token | None:
                 if c.dep_ in ("acl", "relcl", "ccomp") and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children):
                     return c
     return None
-
-
-def _relay_source(tok: Token, cues: Cues) -> Token | None:
-    """X in "according to X", "citing X", "as quoted by X"; "a statement from X" -> X."""
-    target = None
-    lower = tok.lower_
-    if lower in cues.according:
-        to = next((c for c in tok.children if c.lower_ == "to"), None)
-        target = next((c for c in to.children if c.dep_ == "pobj"), None) if to is not None else None
-    elif lower in cues.citing and tok.tag_ == "VBG":
-        target = next((c for c in tok.children if c.dep_ in ("dobj", "pobj")), None)
-    elif lower in cues.relay_participles and (any(c.dep_ == "mark" and c.lower_ == "as" for c in tok.children) or tok.head.lower_ in cues.statement_nouns):
-        by = next((c for c in tok.children if c.dep_ == "agent"), None)
-        target = next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
-    if target is not None and target.lower_ in cues.statement_nouns:
-        for c in target.children:
-            if c.dep_ == "poss":
-                return c
-            if c.dep_ == "prep" and c.lower_ in ("from", "by", "of"):
-                return next((g for g in c.children if g.dep_ == "pobj"), target)
-    return target
 
 
 def _attached(host: Token, by_token: dict[int, Attribution]) -> Attribution | None:
@@ -297,38 +307,3 @@ def _relayed_clause(relay: Token, host: Token) -> Attribution | None:
         return None
     r = region(doc, i, j, "CLAIM", "claim-relayed", articles=False)
     return Attribution(claims=[r]) if r else None
-
-
-def _source(tok: Token, cues: Cues, rule: str) -> Region | None:
-    if tok.lower_ in cues.media_descriptors:  # "the broadcaster Shabelle Voice", "the Frontera Viva monitor": the name
-        names = [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
-        if names:
-            return region(tok.doc, names[0].left_edge.i, names[-1].i + 1, "SOURCE", rule)  # not "SANA news"
-        tok = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), tok)
-    i, j = _np_range(tok, cues)
-    if not any(t.is_alpha for t in tok.doc[i:j]):
-        return None  # an emoji or number the parser made a subject
-    return region(tok.doc, i, j, "SOURCE", rule)
-
-
-def _np_range(tok: Token, cues: Cues) -> tuple[int, int]:
-    """The noun phrase headed by tok: its name, modifiers and "of"/"for" phrase; no appositive or clause."""
-    if tok.tag_ in PRONOUN_TAGS:
-        return tok.i, tok.i + 1
-    ent = ent_of(tok)
-    if ent is not None and ent.label_ in _NAME_ENTS:
-        i, j = name_extent(ent, cues)
-        if ent.label_ == "PERSON":
-            return i, j  # nationality or possessive before the title stays out
-    else:
-        i, j = tok.i, tok.i + 1
-    for c in tok.lefts:
-        # "Lebanon's National News Agency" -> the agency; "ministry's press service" keeps its owner.
-        if c.dep_ == "compound" and c.lower_ in cues.media_descriptors:
-            continue  # "state news agency SANA" -> SANA
-        if c.dep_ in _NP_LEFT and not (c.dep_ == "poss" and (c.tag_ in PRONOUN_TAGS or (c.ent_type_ and not tok.is_lower))):
-            i = min(i, c.left_edge.i)
-    for c in tok.rights:
-        if c.dep_ == "compound" or (c.dep_ == "prep" and c.lower_ in ("of", "for")):
-            j = max(j, c.right_edge.i + 1)
-    return i, j

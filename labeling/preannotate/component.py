@@ -21,13 +21,15 @@ from .actors import actor_for_entity, actor_regions, untagged_agent_regions
 from .attribution import attributions
 from .cues import Cues
 from .references import description_regions, gazetteer_regions, reference_regions
-from .regions import PRONOUN_TAGS, Region, clear_barriers, ent_of, outside_datelines, resolve
+from .regions import DATELINE, PRONOUN_TAGS, Region, clear_barriers, ent_of, outside_datelines, resolve
+from .unnamed import named_group_regions, titled_name_regions, unknown_agent_regions
 from .weapons import weapon_regions
 
 # Bump when a change to the rules in labeling/preannotate/ changes their output: it
 # is part of the pre-annotation model_version fingerprint.
-COMPONENT_VERSION = "3"  # 3: issue 24 cues, run-on quotes, two subjects; 2: actor gazetteer, definite descriptions, references, agents, datelines
+COMPONENT_VERSION = "4"  # 4: dateline sentences, titled names and named groups the NER missed, territory verbs; 3: issue 24 cues, run-on quotes, two subjects; 2: actor gazetteer, definite descriptions, references, agents, datelines
 EXTENSION = "conflict"
+DATELINE_PIPE = "dateline_sentences"
 _EMPTY = numpy.zeros((0,), dtype="float32")
 
 if not Doc.has_extension(EXTENSION):
@@ -37,13 +39,39 @@ if not Doc.has_extension(EXTENSION):
 @Language.factory("conflict_annotator", default_config={"cues": {}})
 def make_conflict_annotator(nlp: Language, name: str, cues: dict[str, Any]) -> ConflictAnnotator:
     component = ConflictAnnotator(name, cues)
+    if DATELINE_PIPE not in nlp.pipe_names and "parser" in nlp.pipe_names:
+        # Our rules need the parse of a wire story's first sentence without its dateline.
+        nlp.add_pipe(DATELINE_PIPE, before="parser")
     # "Col." and "Brig." split into "Col" "." start a new sentence in the parser: keep
     # abbreviated ranks and titles whole, as spaCy already does for "Gen." and "Dr.".
     for title in component.cues.titles:
         if title.endswith(".") and title[0].isalpha() and title.count(".") == 1:
             form = title[0].upper() + title[1:]
             nlp.tokenizer.add_special_case(form, [{ORTH: form}])
+    # "posted on X. NATO said ...": the platform, not an initial, so the sentence ends there.
+    nlp.tokenizer.add_special_case("X.", [{ORTH: "X"}, {ORTH: "."}])
     return component
+
+
+@Language.component(DATELINE_PIPE)
+def dateline_sentences(doc: Doc) -> Doc:
+    """Start a sentence after each dateline ("PORT SUDAN, May 14 - The army said ..."), before the parser runs.
+
+    The parser keeps preset sentence starts, so "PORT SUDAN" is no longer
+    parsed as the subject of "said" and the story's first sentence gets the
+    same parse as any other.
+    """
+    for m in DATELINE.finditer(doc.text):
+        span = doc.char_span(m.end(), m.end() + 1, alignment_mode="expand")
+        if span is None or span.start == 0:
+            continue
+        doc[span.start].is_sent_start = True
+        # and no new sentence in its first words: the parser would split "Capt." or "Su-22" off
+        for tok in doc[span.start + 1 : span.start + 4]:
+            if tok.text in (".", "!", "?") or tok.is_space:
+                break
+            tok.is_sent_start = False
+    return doc
 
 
 class ConflictAnnotator:
@@ -58,8 +86,9 @@ class ConflictAnnotator:
         ents = doc.ents  # builds Span objects: once per Doc
         weapons = resolve(weapon_regions(doc, ents))
         found = attributions(doc, cues)
-        actors = actor_regions(ents, cues, weapons) + gazetteer_regions(doc, cues, weapons) + description_regions(doc, cues, weapons)
+        actors = actor_regions(doc, ents, cues, weapons) + gazetteer_regions(doc, cues, weapons) + description_regions(doc, cues, weapons)
         actors += untagged_agent_regions(doc, ents, cues)
+        actors += titled_name_regions(doc, cues, weapons) + named_group_regions(doc, cues, weapons) + unknown_agent_regions(doc, cues, weapons)
         actors += reference_regions(doc, actors, weapons)
         candidates: list[Region] = list(weapons) + actors
         links: list[tuple[tuple, tuple]] = []

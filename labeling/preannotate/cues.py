@@ -75,6 +75,19 @@ class Cues:
         return self._ids("org_nouns")
 
     @property
+    def group_ids(self) -> frozenset[int]:
+        return self._ids("group_nouns")
+
+    @property
+    def title_ids(self) -> frozenset[int]:
+        """Hashes of the titles, also without their full stop ("Sgt" for "sgt.")."""
+        cached = self.__dict__.get("_title_ids")
+        if cached is None:
+            cached = frozenset(hash_string(w) for t in self.titles for w in (t, t.rstrip(".")))
+            object.__setattr__(self, "_title_ids", cached)
+        return cached
+
+    @property
     def relay_ids(self) -> frozenset[int]:
         return self._ids("according", "citing", "relay_participles")
 

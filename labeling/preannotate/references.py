@@ -51,8 +51,8 @@ def description_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
     out = []
     org_ids = cues.org_ids
     for tok in doc:  # compare hashes: making token.lower_ strings for every token is the slow part
-        if tok.lower not in org_ids or tok.pos_ not in ("NOUN", "PROPN") or tok.ent_type_ in _NAMED_ENTS:
-            continue
+        if tok.lower not in org_ids or tok.pos_ not in ("NOUN", "PROPN") or (tok.ent_type_ in _NAMED_ENTS and not tok.is_lower):
+            continue  # a lower-case word the NER took for a name stays a description: "the junta's navy"
         if any(c.dep_ == "prep" and c.lower_ == "of" for c in tok.children):
             continue  # "a coalition of rebel groups": a kind, not the organisation
         end = tok.i + 1

@@ -10,6 +10,9 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
+import numpy
+from spacy.attrs import ENT_TYPE, LOWER, POS
+from spacy.symbols import PROPN
 from spacy.tokens import Doc, Span, Token
 
 from .scores import SCORES
@@ -140,6 +143,30 @@ def barriers(doc: Doc) -> tuple[list[int], list[tuple[int, int]]]:
         cached = (sorted([m.end() for m in _BREAK.finditer(doc.text)] + [e for _, e in datelines]), datelines)
         doc.user_data[_BARRIERS] = cached
     return cached
+
+
+def token_indices(doc: Doc, ids: frozenset[int]) -> list[int]:
+    """Indices of the tokens whose lower-cased form is in `ids` (string hashes), found without making a Token per word."""
+    if not ids:
+        return []
+    wanted = _id_array(ids)
+    return numpy.flatnonzero(numpy.isin(doc.to_array(LOWER), wanted)).tolist()
+
+
+def propn_outside_ents(doc: Doc) -> list[int]:
+    """Indices of proper nouns outside every named entity."""
+    arr = doc.to_array([POS, ENT_TYPE])
+    return numpy.flatnonzero((arr[:, 0] == PROPN) & (arr[:, 1] == 0)).tolist()
+
+
+_ID_ARRAYS: dict[frozenset[int], numpy.ndarray] = {}
+
+
+def _id_array(ids: frozenset[int]) -> numpy.ndarray:
+    arr = _ID_ARRAYS.get(ids)
+    if arr is None:
+        arr = _ID_ARRAYS[ids] = numpy.fromiter(ids, dtype=numpy.uint64, count=len(ids))
+    return arr
 
 
 def clear_barriers(doc: Doc) -> None:

@@ -24,11 +24,13 @@ SCORES: dict[str, float] = {
     "actor-gazetteer": 0.85,  # a name or alias from configs/actors.toml
     "actor-person": 0.85,  # a PERSON entity, with its title
     "actor-org": 0.8,  # an ORG entity
+    "actor-titled": 0.75,  # a title before capitalised names the NER left untagged: "Sgt. Denys Kravets"
     "actor-acronym": 0.8,  # "(SDF)" right after a named actor, and its later uses
     "actor-group": 0.75,  # "<named modifier> <group noun>": "Russian forces"
     "actor-surname": 0.75,  # a later surname of a named person: "al-Muhajir"
     "actor-agent": 0.7,  # a country or building acting: depends on the parse
     "actor-description": 0.7,  # a definite organisation noun: "the coalition", "Syria's regime"
+    "actor-unknown": 0.55,  # an untagged proper noun acting as subject or agent: a group the model has never seen
     "actor-target": 0.6,  # a country as object of a verb: a participant more often than a place
     # CLAIM (labeling/preannotate/attribution.py)
     "claim-quote": 0.85,  # quoted text next to its cue

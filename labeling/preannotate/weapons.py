@@ -28,6 +28,8 @@ _PRIORITY = {role: n for n, role in enumerate(ROLES)}
 # Named entities that can contain a weapon word without naming a weapon
 # ("Strategic Rocket Forces"); a part strictly inside one is dropped.
 _NAME_ENTS = frozenset({"ORG", "GPE", "FAC", "PERSON", "WORK_OF_ART", "EVENT", "LAW", "NORP", "LOC"})
+# A bare type noun before one of these names people, not a weapon: "a drone operator", "drone pilots".
+_ROLE_NOUNS = frozenset({"operator", "operators", "pilot", "pilots", "maker", "makers", "manufacturer", "manufacturers", "instructor", "instructors"})
 
 
 def weapon_regions(doc: Doc, ents) -> list[Region]:
@@ -72,6 +74,9 @@ def _chunk_region(doc: Doc, chunk: list[tuple[int, int, str]]) -> Region | None:
     if not chunk:
         return None
     roles = {role for _, _, role in chunk}
+    after = chunk[-1][1]
+    if roles == {"TYPE"} and after < len(doc) and doc[after].lower_ in _ROLE_NOUNS:
+        return None  # "a drone operator with the brigade"
     if "MODEL" in roles:
         rule = "weapon-model"
     elif "TYPE" in roles:
