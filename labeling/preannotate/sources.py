@@ -7,6 +7,8 @@
 - An outlet named after a media word is the name ("the broadcaster Shabelle
   Voice"); a capitalised media word inside a name is part of it ("National
   News Agency").
+- A description in apposition to a name gives way to the name ("its
+  spokesman, Col. X, said" -> Col. X).
 - Relays: X in "according to X", "citing X", "as quoted by X"; "a statement
   from X" -> X.
 """
@@ -51,6 +53,10 @@ def source_region(tok: Token, cues: Cues, rule: str) -> Region | None:
         names = [c for c in tok.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
         if names:
             return region(tok.doc, names[0].left_edge.i, names[-1].i + 1, "SOURCE", rule)  # not "SANA news"
+        tok = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), tok)
+    elif tok.pos_ == "NOUN" and not tok.ent_type_:
+        # "its deputy spokesman, Col. X, said", "the NATO-led force, KFOR, said": the name the
+        # description stands in apposition to is the SOURCE.
         tok = next((c for c in tok.children if c.dep_ == "appos" and c.pos_ == "PROPN"), tok)
     i, j = np_range(tok, cues)
     if not any(t.is_alpha for t in tok.doc[i:j]):
