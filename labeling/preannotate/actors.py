@@ -7,7 +7,7 @@
   the agent of a passive ("by Russia"), a possessive ("Russia's decision", not
   "Syria's north"), an appositive or conjunct of one of these, or the object
   of "with", "against", "between". As the object of "in", "over", "near" it
-  is a place.
+  is a place, and so is its possessive there ("in Indonesia's Papua").
 - Media outlets only report: never ACTOR, whatever the NER called them.
 - A named modifier plus a group noun is one actor: "Russian forces",
   "ISIS fighters", "Kurdish special forces".
@@ -19,7 +19,7 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span, Token
 
 from .cues import Cues
-from .places import backing, document_places, is_place, place_acts, taken_place
+from .places import backing, document_places, is_place, place_acts, possessed_place, taken_place
 from .regions import Region, region
 
 _AGENT_DEPS = frozenset({"nsubj", "nsubjpass"})
@@ -72,6 +72,8 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
         return None  # "Brig" alone, or a lower-case word the NER took for a name
     if cues.is_media(ent.text, [t.text for t in ent]) or _reports_only(ent, cues):
         return None
+    if not as_source and possessed_place(ent.start, ent.end, doc, cues.place_nouns):
+        return None  # "in Cameroon's North-West region": the place of the event
     root = ent.root
     if root.dep_ == "poss" and root.head.is_lower and root.head.lower_ in cues.org_nouns and not as_source:
         return None  # "Niger's junta", "Chad's navy": the description holds the possessive (references.py)

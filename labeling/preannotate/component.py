@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.symbols import ORTH
 from spacy.tokens import Doc
 
+from .acronyms import defined_name_regions
 from .actors import actor_for_entity, actor_regions, untagged_agent_regions
 from .attribution import attributions
 from .cues import Cues
@@ -27,7 +28,7 @@ from .weapons import weapon_regions
 
 # Bump when a change to the rules in labeling/preannotate/ changes their output: it
 # is part of the pre-annotation model_version fingerprint.
-COMPONENT_VERSION = "4"  # 4: dateline sentences, titled names and named groups the NER missed, territory verbs; 3: issue 24 cues, run-on quotes, two subjects; 2: actor gazetteer, definite descriptions, references, agents, datelines
+COMPONENT_VERSION = "5"  # 5: names defined by an acronym, a description before a name, possessive places; 4: dateline sentences, titled names and named groups the NER missed, territory verbs; 3: issue 24 cues, run-on quotes, two subjects; 2: actor gazetteer, definite descriptions, references, agents, datelines
 EXTENSION = "conflict"
 DATELINE_PIPE = "dateline_sentences"
 _EMPTY = numpy.zeros((0,), dtype="float32")
@@ -89,7 +90,8 @@ class ConflictAnnotator:
         actors = actor_regions(doc, ents, cues, weapons) + gazetteer_regions(doc, cues, weapons) + description_regions(doc, cues, weapons)
         actors += untagged_agent_regions(doc, ents, cues)
         actors += titled_name_regions(doc, cues, weapons) + named_group_regions(doc, cues, weapons) + unknown_agent_regions(doc, cues, weapons)
-        actors += reference_regions(doc, actors, weapons)
+        actors += defined_name_regions(doc, cues, weapons)
+        actors += reference_regions(doc, actors, cues, weapons)
         candidates: list[Region] = list(weapons) + actors
         links: list[tuple[tuple, tuple]] = []
         source_heads: dict[tuple, int] = {}

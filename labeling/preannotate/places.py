@@ -130,6 +130,26 @@ def is_place(tok: Token) -> bool:
     return tok.dep_ in ("compound", "nmod") and tok.head.lower_ in _PLACE_HEADS
 
 
+def possessed_place(start: int, end: int, doc: Doc, place_nouns: frozenset[str]) -> bool:
+    """ "in Cameroon's North-West region", "in Indonesia's Papua": after a place preposition, a country's possessive names a place.
+
+    By the words, not the parse (headlines parse badly): the name [start, end)
+    follows "in", "near", "across" ..., is followed by "'s", then by a proper
+    noun or, past at most two adjectives, a place noun ("deep south").
+    """
+    if start == 0 or end + 1 >= len(doc) or doc[start - 1].lower_ not in _STRICT_PLACE_PREPS or doc[end].lower_ not in ("'s", "’s"):
+        return False
+    nxt = doc[end + 1]
+    if nxt.pos_ == "PROPN" and nxt.text[:1].isupper():
+        return True
+    for tok in doc[end + 1 : end + 4]:
+        if tok.lower_ in place_nouns:
+            return True
+        if tok.tag_ not in ("JJ", "HYPH", "VBN") and tok.text != "-":
+            return False
+    return False
+
+
 def backing(tok: Token) -> bool:
     """ "support from Abuja", "received permission from Washington": the object of "from" gives or asks."""
     prep = tok.head

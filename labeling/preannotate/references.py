@@ -8,7 +8,8 @@
   "the global coalition", "Syria's regime"); the determiner stays out.
 - Within-document references: an acronym in brackets right after a named
   actor ("Syrian Democratic Forces (SDF)") and a named person's surname
-  ("Usamah al-Muhajir" ... "al-Muhajir") are ACTORs wherever they recur.
+  ("Usamah al-Muhajir" ... "al-Muhajir") are ACTORs wherever they recur; an
+  acronym keeps a group noun after it ("SDF fighters").
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def description_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
     return out
 
 
-def reference_regions(doc: Doc, actors: list[Region], weapons: list[Region]) -> list[Region]:
+def reference_regions(doc: Doc, actors: list[Region], cues: Cues, weapons: list[Region]) -> list[Region]:
     """Acronyms introduced in brackets after an actor, and surnames of named people, wherever they occur."""
     text = doc.text
     aliases: dict[str, str] = {}  # alias -> rule
@@ -94,7 +95,12 @@ def reference_regions(doc: Doc, actors: list[Region], weapons: list[Region]) -> 
     out = []
     for m in pattern.finditer(text):
         rule = aliases[m.group(1)]
-        r = Region(m.start(), m.end(), "ACTOR", SCORES[rule], rule)
+        end = m.end()
+        span = doc.char_span(m.start(), end) if rule == "actor-acronym" else None
+        group = group_head(span, cues) if span is not None else None
+        if group is not None:
+            end = group.idx + len(group)  # "NPA fighters", as for any named group
+        r = Region(m.start(), end, "ACTOR", SCORES[rule], rule)
         if not overlaps(r, weapons) and not overlaps(r, [Region(s, e, "", 0, "") for s, e in datelines]):
             out.append(r)
     return out

@@ -25,6 +25,7 @@ SCORES: dict[str, float] = {
     "actor-person": 0.85,  # a PERSON entity, with its title
     "actor-org": 0.8,  # an ORG entity
     "actor-titled": 0.75,  # a title before capitalised names the NER left untagged: "Sgt. Denys Kravets"
+    "actor-defined": 0.9,  # a name an article defines with a bracketed acronym: "Libyan National Army (LNA)"
     "actor-acronym": 0.8,  # "(SDF)" right after a named actor, and its later uses
     "actor-group": 0.75,  # "<named modifier> <group noun>": "Russian forces"
     "actor-surname": 0.75,  # a later surname of a named person: "al-Muhajir"
