@@ -155,7 +155,8 @@ def _clause_before(v: Token, si: int) -> tuple[int, int] | None:
     if k <= sent.start or doc[k].text != "," or v.i + 1 >= len(doc):
         return None
     after = doc[v.right_edge.i + 1] if v.right_edge.i + 1 < len(doc) else None
-    if any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in v.children) or (after is not None and not after.is_punct):
+    ends_line = after is not None and after.is_sent_start and doc[after.i - 1].is_space  # a headline: "..., army says"
+    if any(c.dep_ in ("ccomp", "dobj", "xcomp") for c in v.children) or (after is not None and not after.is_punct and not ends_line):
         return None
     if sum(not doc[m].is_punct for m in range(sent.start, k)) < 4:
         return None
@@ -204,7 +205,9 @@ def _cut_relays(doc: Doc, lo: int, hi: int, cues: Cues) -> tuple[int, int]:
 def _subject(v: Token, cues: Cues) -> Token | None:
     subjects = [c for c in v.children if c.dep_ == "nsubj"]
     if subjects:  # an emoji the parser made a second subject ("... 🇹🇷" Minister X wrote) is not the speaker
-        return next((c for c in subjects if c.is_alpha), subjects[0])
+        words = [c for c in subjects if c.is_alpha] or subjects
+        # "Two soldiers killed in ..., army says": the subject next to the cue speaks.
+        return words[-1] if len(words) > 1 and words[-1].i < v.i else words[0]
     if v.dep_ == "conj" and (own := _conjoined_subject(v)) is not None:
         return own
     if v.tag_ == "VBG":  # "X denied C, calling it "Q"": the speaker of the nearest cue above

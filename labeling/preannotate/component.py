@@ -10,6 +10,7 @@ returned from a worker process (spaCy serialises it with msgpack) keeps them:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy
@@ -31,6 +32,7 @@ from .weapons import weapon_regions
 COMPONENT_VERSION = "5"  # 5: names defined by an acronym, a description before a name, possessive places; 4: dateline sentences, titled names and named groups the NER missed, territory verbs; 3: issue 24 cues, run-on quotes, two subjects; 2: actor gazetteer, definite descriptions, references, agents, datelines
 EXTENSION = "conflict"
 DATELINE_PIPE = "dateline_sentences"
+_LINE_START = re.compile(r"\n\s*")
 _EMPTY = numpy.zeros((0,), dtype="float32")
 
 if not Doc.has_extension(EXTENSION):
@@ -56,13 +58,18 @@ def make_conflict_annotator(nlp: Language, name: str, cues: dict[str, Any]) -> C
 
 @Language.component(DATELINE_PIPE)
 def dateline_sentences(doc: Doc) -> Doc:
-    """Start a sentence after each dateline ("PORT SUDAN, May 14 - The army said ..."), before the parser runs.
+    """Start a sentence at each line and after each dateline ("PORT SUDAN, May 14 - The army said ..."), before the parser runs.
 
     The parser keeps preset sentence starts, so "PORT SUDAN" is no longer
     parsed as the subject of "said" and the story's first sentence gets the
     same parse as any other.
     """
-    for m in DATELINE.finditer(doc.text):
+    text = doc.text
+    for m in _LINE_START.finditer(text):  # a headline or paragraph ends at its line break
+        span = doc.char_span(m.end(), m.end() + 1, alignment_mode="expand") if m.end() < len(text) else None
+        if span is not None and span.start > 0:
+            doc[span.start].is_sent_start = True
+    for m in DATELINE.finditer(text):
         span = doc.char_span(m.end(), m.end() + 1, alignment_mode="expand")
         if span is None or span.start == 0:
             continue

@@ -5,7 +5,8 @@
   right after them ("ISIS fighters").
 - Definite descriptions: an organisation noun of configs/cues.toml that
   refers to one specific organisation ("the coalition", "coalition forces",
-  "the global coalition", "Syria's regime"); the determiner stays out.
+  "the global coalition", "Syria's regime"); the determiner stays out. A
+  headline drops it: "..., army says".
 - Within-document references: an acronym in brackets right after a named
   actor ("Syrian Democratic Forces (SDF)") and a named person's surname
   ("Usamah al-Muhajir" ... "al-Muhajir") are ACTORs wherever they recur; an
@@ -51,6 +52,7 @@ def gazetteer_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Regio
 def description_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
     out = []
     org_ids = cues.org_ids
+    headline_end = doc.text.find("\n")  # headlines drop the article: "..., army says"
     for tok in doc:  # compare hashes: making token.lower_ strings for every token is the slow part
         if tok.lower not in org_ids or tok.pos_ not in ("NOUN", "PROPN") or (tok.ent_type_ in _NAMED_ENTS and not tok.is_lower):
             continue  # a lower-case word the NER took for a name stays a description: "the junta's navy"
@@ -63,7 +65,11 @@ def description_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
                 continue  # "government officials": any government's
             if head.lower_ in cues.group_nouns:
                 end = head.i + 1  # "coalition forces"
-        elif not (tok.text[0].isupper() or any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ == "the") for c in tok.children)):
+        elif not (
+            tok.text[0].isupper()
+            or any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ == "the") for c in tok.children)
+            or (tok.idx < headline_end and not any(c.dep_ == "det" for c in tok.children))
+        ):
             continue  # "a regime", "any coalition": not one specific organisation
         start = tok.i
         for c in tok.lefts:
