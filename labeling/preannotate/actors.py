@@ -84,6 +84,8 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
         return region(doc, start, group.i + 1, "ACTOR", "actor-group")
     if not as_source and (is_place(ent.root) or taken_place(ent.root)):
         return None
+    if label == "PERSON" and len(ent) == 1 and root.dep_ in ("amod", "compound") and root.head.pos_ == "NOUN" and root.head.is_lower:
+        return None  # "Sahrawi refugees", "the Nigerien sector": a nationality the NER took for a name
     if label in cues.actor_always:
         start, end = name_extent(ent, cues)
         if label == "PERSON" and _civilian(ent, cues):
@@ -150,11 +152,12 @@ def _reports_only(ent: Span, cues: Cues) -> bool:
     if ent.end < len(doc) and doc[ent.end].lower_ in cues.media_descriptors and ent.label_ == "ORG":
         return True  # "the Frontera Viva monitor", "the Al-Hadath channel"
     root = ent.root
-    if ent.label_ == "ORG" and root.dep_ in ("dobj", "dative") and root.head.lower_ in ("told", "tells", "tell", "telling"):
-        return True
+    if (ent.label_ == "ORG" or (ent.label_ == "PERSON" and len(ent) == 1)) and root.dep_ in ("dobj", "dative") and root.head.lower_ in _TOLD:
+        return True  # "told Lusa": a one-word name told something is an outlet (people are told by full name)
     return _monitor_appositive(ent, cues)
 
 
+_TOLD = frozenset({"told", "tells", "tell", "telling"})
 # "X, a monitoring group", "X, a group that tracks casualties", "X, a UN-backed broadcaster": X only reports.
 _MONITOR_WORDS = frozenset({"monitor", "monitoring", "watchdog", "observatory", "tracker"})
 _COUNTING_VERBS = frozenset({"counts", "tracks", "monitors", "documents", "records", "compiles", "collects", "maps"})

@@ -5,7 +5,9 @@
   word of backing ("support from Abuja", "permission from Washington": the
   capital acts).
 - "between A and B" after a route or landscape noun joins places ("the
-  mountains between Kirkuk and Salahuddin").
+  mountains between Kirkuk and Salahuddin"), and so does "the border with X".
+- A name before a place noun is a place: "the Mbau forest", "the Torkham
+  crossing", "the Mahbes sector".
 - The object of a territory verb is a place ("retook Karabakh").
 - A name the document uses as a place somewhere ("in Gajiram", "the town of
   Gajiram") is a place everywhere, unless it plainly acts: the active
@@ -46,7 +48,12 @@ _PLACE_PREPS = frozenset(
 # A subset of _PLACE_PREPS whose object is a place whatever the sentence: not "to"
 # ("according to X"), "of", "from", "on" or "over".
 _STRICT_PLACE_PREPS = frozenset({"in", "near", "inside", "outside", "around", "across", "through", "along", "within", "toward", "towards", "into", "off"})
-_PLACE_HEADS = frozenset({"region", "regions", "province", "provinces", "area", "areas", "district", "districts", "city", "cities", "town", "towns", "village"})
+_PLACE_HEADS = frozenset(
+    {
+        "region", "regions", "province", "provinces", "area", "areas", "district", "districts", "city", "cities", "town", "towns",
+        "village", "sector", "sectors", "forest", "front", "crossing", "park", "parks", "island", "islands", "valley", "camp",
+    }
+)  # fmt: skip
 # "between A and B" after these joins places, not parties.
 _ROUTE_NOUNS = frozenset(
     {
@@ -59,6 +66,7 @@ _ROUTE_NOUNS = frozenset(
         "corridor",
         "railway",
         "bridge",
+        "borders",
         "flights",
         "line",
         "mountains",
@@ -125,8 +133,8 @@ def is_place(tok: Token) -> bool:
         return False
     if tok.dep_ == "pobj" and tok.head.lower_ in _PLACE_PREPS:
         return True
-    if tok.dep_ == "pobj" and tok.head.lower_ == "between" and tok.head.head.lower_ in _ROUTE_NOUNS:
-        return True  # "the road between El Obeid and Kosti"
+    if tok.dep_ == "pobj" and tok.head.lower_ in ("between", "with") and tok.head.head.lower_ in _ROUTE_NOUNS:
+        return True  # "the road between El Obeid and Kosti", "the border with Mali"
     return tok.dep_ in ("compound", "nmod") and tok.head.lower_ in _PLACE_HEADS
 
 

@@ -58,6 +58,8 @@ def description_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
             continue  # a lower-case word the NER took for a name stays a description: "the junta's navy"
         if any(c.dep_ == "prep" and c.lower_ == "of" for c in tok.children):
             continue  # "a coalition of rebel groups": a kind, not the organisation
+        if tok.i + 1 < len(doc) and doc[tok.i + 1].pos_ == "PROPN" and doc[tok.i + 1].text[:1].isupper() and not doc[tok.i + 1].is_sent_start:
+            continue  # "the gang alliance Viv Ansanm": the name that follows is the actor
         end = tok.i + 1
         head = tok.head
         if tok.dep_ == "compound" and head.i == tok.i + 1:
