@@ -26,7 +26,7 @@ EVAL = REPO / "data" / "eval"
 # floor is a regression, not noise.
 FLOORS = {
     "sample": {"ACTOR": (0.95, 0.94), "WEAPON": (0.97, 0.96), "CLAIM": (0.98, 0.96), "SOURCE": (0.97, 0.96), "relations": (0.97, 0.94)},
-    "eval": {"ACTOR": (0.91, 0.88), "WEAPON": (0.97, 0.94), "CLAIM": (0.95, 0.89), "SOURCE": (0.95, 0.92), "relations": (0.94, 0.86)},
+    "eval": {"ACTOR": (0.92, 0.89), "WEAPON": (0.97, 0.94), "CLAIM": (0.96, 0.91), "SOURCE": (0.95, 0.92), "relations": (0.96, 0.88)},
 }
 DOCUMENTS = {"sample": 26, "eval": 30}
 

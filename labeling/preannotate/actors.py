@@ -84,8 +84,6 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
         return region(doc, start, group.i + 1, "ACTOR", "actor-group")
     if not as_source and (is_place(ent.root) or taken_place(ent.root)):
         return None
-    if label == "PERSON" and len(ent) == 1 and root.dep_ in ("amod", "compound") and root.head.pos_ == "NOUN" and root.head.is_lower:
-        return None  # "Sahrawi refugees", "the Nigerien sector": a nationality the NER took for a name
     if label in cues.actor_always:
         start, end = name_extent(ent, cues)
         if label == "PERSON" and _civilian(ent, cues):
