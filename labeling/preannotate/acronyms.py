@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Token
 
 from .cues import Cues
 from .references import overlaps
-from .regions import Region, region
+from .regions import Region, doc_text, region
 
 _DEFINITION = re.compile(r"\(([A-Z][A-Za-z0-9&'.-]*[A-Z0-9])\)")
 # Small words inside a name: "Front for Change and Concord in Chad", "Forces Armées de ...".
@@ -33,7 +33,7 @@ _POSSESSIVE = frozenset({"'s", "’s"})
 
 
 def defined_name_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
-    text = doc.text
+    text = doc_text(doc)
     out = []
     for m in _DEFINITION.finditer(text):
         if sum(c.isupper() for c in m.group(1)) < 2:

@@ -20,7 +20,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .cues import Cues
 from .places import backing, document_places, is_place, place_acts, possessed_place, taken_place
-from .regions import Region, region
+from .regions import Region, doc_text, region
 
 _AGENT_DEPS = frozenset({"nsubj", "nsubjpass"})
 # Entity types that can name an actor at all ("Two soldiers": a CARDINAL is never one).
@@ -78,7 +78,7 @@ def actor_for_entity(ent: Span, cues: Cues, weapons: list[Region], *, as_source:
     if root.dep_ == "poss" and root.head.is_lower and root.head.lower_ in cues.org_nouns and not as_source:
         return None  # "Niger's junta", "Chad's navy": the description holds the possessive (references.py)
     group = group_head(ent, cues)
-    if group is not None and group.lower_ in PLATFORM_NOUNS and any("fighter" in doc.text[w.start : w.end].lower() for w in weapons):
+    if group is not None and group.lower_ in PLATFORM_NOUNS and any("fighter" in doc_text(doc)[w.start : w.end].lower() for w in weapons):
         group = None  # "Russian fighters" in an article about fighter jets are the jets
     if group is not None:
         return region(doc, start, group.i + 1, "ACTOR", "actor-group")

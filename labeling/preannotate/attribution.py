@@ -36,7 +36,7 @@ from spacy.tokens import Doc, Token
 
 from .cues import Cues
 from .quotes import Attribution, attach_following_quotes, attach_run_on_quotes, find_quotes, quote_follows
-from .regions import PRONOUN_TAGS, region, text_region
+from .regions import PRONOUN_TAGS, doc_text, region, text_region
 from .sources import np_range, relay_source, source_region
 
 _GAP_BEFORE = re.compile(r"[\s,;:—–-]*(?:(?:So|Thus)\s+)?")
@@ -46,7 +46,7 @@ _REPORT_NOUNS = frozenset({"reports", "report", "claims", "allegations", "accusa
 
 
 def attributions(doc: Doc, cues: Cues) -> list[Attribution]:
-    text = doc.text
+    text = doc_text(doc)
     quotes = find_quotes(text)
     found: list[Attribution] = []
     by_token: dict[int, Attribution] = {}  # cue verbs and claim heads -> their attribution

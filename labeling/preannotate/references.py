@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 
 from .actors import group_head
 from .cues import Cues
-from .regions import Region, barriers, region
+from .regions import Region, barriers, doc_text, region
 from .scores import SCORES
 
 NAMES_KEY = "actor_names"
@@ -52,7 +52,7 @@ def gazetteer_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Regio
 def description_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
     out = []
     org_ids = cues.org_ids
-    headline_end = doc.text.find("\n")  # headlines drop the article: "..., army says"
+    headline_end = doc_text(doc).find("\n")  # headlines drop the article: "..., army says"
     for tok in doc:  # compare hashes: making token.lower_ strings for every token is the slow part
         if tok.lower not in org_ids or tok.pos_ not in ("NOUN", "PROPN") or (tok.ent_type_ in _NAMED_ENTS and not tok.is_lower):
             continue  # a lower-case word the NER took for a name stays a description: "the junta's navy"
@@ -85,7 +85,7 @@ def description_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
 
 def reference_regions(doc: Doc, actors: list[Region], cues: Cues, weapons: list[Region]) -> list[Region]:
     """Acronyms introduced in brackets after an actor, and surnames of named people, wherever they occur."""
-    text = doc.text
+    text = doc_text(doc)
     aliases: dict[str, str] = {}  # alias -> rule
     for r in actors:
         m = _ACRONYM.match(text, r.end)

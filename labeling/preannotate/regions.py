@@ -54,6 +54,7 @@ DATELINE = re.compile(
 )
 _BREAK = re.compile(r"\n\s*")
 _BARRIERS = "conflict_barriers"
+_TEXT = "conflict_text"
 PRONOUN_TAGS = frozenset({"PRP", "PRP$", "WP"})
 
 
@@ -135,12 +136,21 @@ def region(doc: Doc, i: int, j: int, label: str, rule: str, *, articles: bool = 
     return Region(start, end, label, SCORES[rule], rule)
 
 
+def doc_text(doc: Doc) -> str:
+    """doc.text, built once while the component runs (spaCy joins every token's text on each access)."""
+    text = doc.user_data.get(_TEXT)
+    if text is None:
+        text = doc.user_data[_TEXT] = doc.text
+    return text
+
+
 def barriers(doc: Doc) -> tuple[list[int], list[tuple[int, int]]]:
     """(offsets no span may run across, dateline ranges); cached on the Doc while the component runs."""
     cached = doc.user_data.get(_BARRIERS)
     if cached is None:
-        datelines = [(m.start(), m.end()) for m in DATELINE.finditer(doc.text)]
-        cached = (sorted([m.end() for m in _BREAK.finditer(doc.text)] + [e for _, e in datelines]), datelines)
+        text = doc_text(doc)
+        datelines = [(m.start(), m.end()) for m in DATELINE.finditer(text)]
+        cached = (sorted([m.end() for m in _BREAK.finditer(text)] + [e for _, e in datelines]), datelines)
         doc.user_data[_BARRIERS] = cached
     return cached
 
@@ -171,6 +181,7 @@ def _id_array(ids: frozenset[int]) -> numpy.ndarray:
 
 def clear_barriers(doc: Doc) -> None:
     doc.user_data.pop(_BARRIERS, None)
+    doc.user_data.pop(_TEXT, None)
 
 
 def outside_datelines(doc: Doc, r: Region) -> bool:

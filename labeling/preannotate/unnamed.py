@@ -19,7 +19,7 @@ from .actors import PLATFORM_NOUNS
 from .cues import Cues
 from .places import document_places
 from .references import overlaps
-from .regions import Region, propn_outside_ents, region, token_indices
+from .regions import Region, doc_text, propn_outside_ents, region, token_indices
 
 # NER types a titled name may carry and still be a person the NER missed.
 _PERSONISH = frozenset({"", "PERSON", "WORK_OF_ART", "NORP"})
@@ -55,7 +55,7 @@ def titled_name_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Reg
 
 def named_group_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
     out = []
-    text = doc.text  # builds the string: once, not per weapon
+    text = doc_text(doc)
     jets = any("fighter" in text[w.start : w.end].lower() for w in weapons)
     for i in token_indices(doc, cues.group_ids):
         tok = doc[i]
