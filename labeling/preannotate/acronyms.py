@@ -24,12 +24,11 @@ from spacy.tokens import Doc, Token
 
 from .cues import Cues
 from .references import overlaps
-from .regions import Region, doc_text, region
+from .regions import POSSESSIVE_MARKS, Region, doc_text, region
 
 _DEFINITION = re.compile(r"\(([A-Z][A-Za-z0-9&'.-]*[A-Z0-9])\)")
 # Small words inside a name: "Front for Change and Concord in Chad", "Forces Armées de ...".
 _JOINERS = frozenset({"of", "for", "and", "in", "the", "de", "du", "des", "la", "le", "el", "al", "e", "on", "&"})
-_POSSESSIVE = frozenset({"'s", "’s"})
 
 
 def defined_name_regions(doc: Doc, cues: Cues, weapons: list[Region]) -> list[Region]:
@@ -62,7 +61,7 @@ def _name_start(doc: Doc, end: int) -> int | None:
         tok = doc[k]
         if _capitalised(tok):
             start = k
-        elif not (_hyphen(tok) or tok.lower_ in _JOINERS or (tok.lower_ in _POSSESSIVE and k > 0 and doc[k - 1].ent_type_ not in ("GPE", "LOC"))):
+        elif not (_hyphen(tok) or tok.lower_ in _JOINERS or (tok.lower_ in POSSESSIVE_MARKS and k > 0 and doc[k - 1].ent_type_ not in ("GPE", "LOC"))):
             break  # joiners count only between capitalised words: "People's", not "South Korea's"
         k -= 1
     return start

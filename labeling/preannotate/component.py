@@ -10,7 +10,6 @@ returned from a worker process (spaCy serialises it with msgpack) keeps them:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy
@@ -23,7 +22,7 @@ from .actors import actor_for_entity, actor_regions, untagged_agent_regions
 from .attribution import attributions
 from .cues import Cues
 from .references import description_regions, gazetteer_regions, reference_regions
-from .regions import DATELINE, PRONOUN_TAGS, Region, clear_barriers, ent_of, outside_datelines, resolve
+from .regions import DATELINE, LINE_BREAK, PRONOUN_TAGS, Region, clear_caches, ent_of, outside_datelines, resolve
 from .unnamed import named_group_regions, titled_name_regions, unknown_agent_regions
 from .weapons import weapon_regions
 
@@ -32,7 +31,6 @@ from .weapons import weapon_regions
 COMPONENT_VERSION = "5"  # 5: names defined by an acronym, a description before a name, possessive places; 4: dateline sentences, titled names and named groups the NER missed, territory verbs; 3: issue 24 cues, run-on quotes, two subjects; 2: actor gazetteer, definite descriptions, references, agents, datelines
 EXTENSION = "conflict"
 DATELINE_PIPE = "dateline_sentences"
-_LINE_START = re.compile(r"\n\s*")
 _EMPTY = numpy.zeros((0,), dtype="float32")
 
 if not Doc.has_extension(EXTENSION):
@@ -65,7 +63,7 @@ def dateline_sentences(doc: Doc) -> Doc:
     same parse as any other.
     """
     text = doc.text
-    for m in _LINE_START.finditer(text):  # a headline or paragraph ends at its line break
+    for m in LINE_BREAK.finditer(text):  # a headline or paragraph ends at its line break
         span = doc.char_span(m.end(), m.end() + 1, alignment_mode="expand") if m.end() < len(text) else None
         if span is not None and span.start > 0:
             doc[span.start].is_sent_start = True
@@ -115,7 +113,7 @@ class ConflictAnnotator:
         regions = [r for r in kept.values() if r.label not in ("CLAIM", "SOURCE") or r.key in linked]
         regions += self._source_actors(doc, [kept[k] for k in linked if k[2] == "SOURCE"], source_heads, weapons)
         regions = resolve(r for r in regions if outside_datelines(doc, r))
-        clear_barriers(doc)
+        clear_caches(doc)
         index = {r.key: n for n, r in enumerate(regions)}
         relations = sorted({(index[c], index[s]) for c, s in links if c in index and s in index})
         doc._.set(EXTENSION, {"regions": [list(r) for r in regions], "relations": [list(r) for r in relations]})

@@ -19,7 +19,7 @@ from __future__ import annotations
 from spacy.strings import hash_string  # type: ignore[attr-defined]  # a Cython function spaCy ships no stub for
 from spacy.tokens import Doc, Token
 
-from .regions import ent_of, token_indices
+from .regions import POSSESSIVE_MARKS, ent_of, token_indices
 
 # Objects of these are places ("fled toward Goma"), whatever NER called them.
 _PLACE_PREPS = frozenset(
@@ -145,7 +145,7 @@ def possessed_place(start: int, end: int, doc: Doc, place_nouns: frozenset[str])
     follows "in", "near", "across" ..., is followed by "'s", then by a proper
     noun or, past at most two adjectives, a place noun ("deep south").
     """
-    if start == 0 or end + 1 >= len(doc) or doc[start - 1].lower_ not in _STRICT_PLACE_PREPS or doc[end].lower_ not in ("'s", "’s"):
+    if start == 0 or end + 1 >= len(doc) or doc[start - 1].lower_ not in _STRICT_PLACE_PREPS or doc[end].lower_ not in POSSESSIVE_MARKS:
         return False
     nxt = doc[end + 1]
     if nxt.pos_ == "PROPN" and nxt.text[:1].isupper():

@@ -52,10 +52,11 @@ DATELINE = re.compile(
     r"(?m)^(?:[A-ZÀ-Þ][A-ZÀ-Þ.'’/-]+(?:[ \t][A-ZÀ-Þ][A-ZÀ-Þ.'’/-]+)*(?:,[ \t]*[A-Z0-9][\w.'’ ]*?)*(?:[ \t]*\([A-Z][\w .-]*\))?"
     r"|\d{1,2}:\d{2})[ \t]+[-–—][ \t]*"
 )
-_BREAK = re.compile(r"\n\s*")
+LINE_BREAK = re.compile(r"\n\s*")  # a line break and the blank space after it
 _BARRIERS = "conflict_barriers"
 _TEXT = "conflict_text"
 PRONOUN_TAGS = frozenset({"PRP", "PRP$", "WP"})
+POSSESSIVE_MARKS = frozenset({"'s", "’s"})  # the tokens spaCy splits off "Chad's"
 
 
 class Region(NamedTuple):
@@ -150,7 +151,7 @@ def barriers(doc: Doc) -> tuple[list[int], list[tuple[int, int]]]:
     if cached is None:
         text = doc_text(doc)
         datelines = [(m.start(), m.end()) for m in DATELINE.finditer(text)]
-        cached = (sorted([m.end() for m in _BREAK.finditer(text)] + [e for _, e in datelines]), datelines)
+        cached = (sorted([m.end() for m in LINE_BREAK.finditer(text)] + [e for _, e in datelines]), datelines)
         doc.user_data[_BARRIERS] = cached
     return cached
 
@@ -179,7 +180,8 @@ def _id_array(ids: frozenset[int]) -> numpy.ndarray:
     return arr
 
 
-def clear_barriers(doc: Doc) -> None:
+def clear_caches(doc: Doc) -> None:
+    """Drop what doc_text and barriers cached, so worker processes do not ship it back."""
     doc.user_data.pop(_BARRIERS, None)
     doc.user_data.pop(_TEXT, None)
 
