@@ -23,6 +23,7 @@ import pytest
 
 from labeling.scheme import default_scheme
 from labeling.serve.app import create_app
+from labeling.serve.connect import VersionFollower
 from labeling.serve.model import ModelHolder, load_model
 from labeling.serve.settings import ServeSettings
 from labeling.serve.trainer import Trained, TrainingWorker
@@ -343,6 +344,33 @@ def _press_start_training(studio: Studio, url: str, pid: int) -> dict:
     return health
 
 
+def _memory_settled(health: dict, pid: int) -> bool:
+    learning = health["learning"]
+    return learning["pending"] == 0 and learning["projects"].get(str(pid), {}).get("built", False)
+
+
+def test_a_project_ends_on_what_the_backend_serves_whichever_change_is_told_first(backend, studio, ls_env):
+    """A memory update and a training's switch told at once, both after both happened (the order CI once hit)."""
+    url, _ = backend
+    pid, title = new_project(studio, "serve: follow", ["Rebels said they shelled the base."])
+    assert run_cli(["backend", "connect", "--project", title, "--url", url], env=ls_env).returncode == 0
+    served = {"model": httpx.get(url + "/health", timeout=5).json()["model_version"], "suffix": ""}
+    follower = VersionFollower(lambda: served["model"], lambda _pid: served["suffix"], connect=lambda: studio)
+    served["suffix"] = "+learned-0026-0123abcd"  # the memory's first build ...
+    served["model"] = f"project-{pid}-v0001-89abcdef"  # ... and a finished training, neither told yet
+    calls = [threading.Thread(target=follower.follow, args=(pid,)) for _ in range(2)]
+    for t in calls:
+        t.start()
+    for t in calls:
+        t.join()
+    now = served["model"] + served["suffix"]
+    assert [b.title for b in studio.ml_backends(pid)] == [now]
+    assert studio.project_settings(pid)["model_version"] == now
+    other, _ = new_project(studio, "serve: follow other", ["No backend here."])
+    follower.follow(other)  # a project without our backend is left alone
+    assert studio.project_settings(other)["model_version"] in ("", None)
+
+
 def test_start_training_with_too_few_annotations_fails_clearly_and_keeps_serving(backend, studio, ls_env, reference):
     url, _ = backend
     pid, title = new_project(studio, "serve: train", [t["data"]["text"] for t in reference[:3]])
@@ -380,8 +408,14 @@ def test_start_training_from_label_studio_switches_to_the_trained_model(studio, 
         health = _press_start_training(studio, url, pid)
         assert health["training"]["state"] == "succeeded", health["training"]
         assert health["model_version"].startswith(f"project-{pid}-v0001-") and health["model_version"] != before["model_version"]
-        # The project follows the trained model plus its memory of the 26 annotations (labeling/learn/live.py).
-        assert studio.project_settings(pid)["model_version"].startswith(health["model_version"] + "+learned-0026-")
+        # The project follows the trained model plus its memory of the 26 annotations (labeling/learn/live.py),
+        # whether the memory's first build finished before the training or after it.
+        deadline = time.monotonic() + 120
+        while not _memory_settled(health := httpx.get(url + "/health", timeout=5).json(), pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        suffix = health["learning"]["projects"][str(pid)]["model_version_suffix"]
+        assert suffix.startswith("+learned-0026-")
+        assert studio.project_settings(pid)["model_version"] == health["model_version"] + suffix
         trained = tmp_path / "models" / f"project-{pid}-v0001"
         assert (trained / "eval.json").exists()
         assert json.loads((trained / "meta.json").read_text())["labeling"]["overrides"] == {"training.max_epochs": 2}

@@ -33,7 +33,7 @@ log = logging.getLogger("labeling.learn")
 
 UPDATE_ACTIONS = {"ANNOTATION_CREATED", "ANNOTATIONS_CREATED", "ANNOTATION_UPDATED"}
 DELETE_ACTIONS = {"ANNOTATIONS_DELETED", "ANNOTATION_DELETED"}
-Follow = Callable[[int, str, str], None]  # (project id, old suffix, new suffix)
+Follow = Callable[[int], None]  # told the project id when its memory changed the model_version
 
 
 class LiveMemories:
@@ -150,7 +150,7 @@ class LiveMemories:
         after = self.suffix(project_id)
         if after != before and self._follow is not None:
             try:
-                self._follow(project_id, before, after)
+                self._follow(project_id)
             except LabelingError as exc:
                 log.warning("could not move project %s to its new model_version: %s", project_id, exc.message)
             except Exception:

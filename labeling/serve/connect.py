@@ -14,6 +14,9 @@ backend renames it.
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +25,8 @@ import httpx
 from ..errors import ConnectionFailed, RequestRejected
 from ..studio.client import MLBackendInfo, Project, Studio, public_url
 from ..studio.projects import lookup_project
+
+log = logging.getLogger("labeling.serve")
 
 
 @dataclass
@@ -109,10 +114,35 @@ def backend_status(studio: Studio, *, title: str | None = None, project_id: int 
     return BackendStatus(project.id, project.title, backends, studio.project_settings(project.id), health)
 
 
-def follow_new_version(studio: Studio, project_id: int, old_version: str, new_version: str) -> None:
-    """After a retraining: rename the project's backend registered as `old_version`, so the project shows the new suggestions."""
-    for b in studio.ml_backends(project_id):
-        if b.title == old_version:
-            studio.update_ml_backend(b.id, title=new_version)
-    if studio.project_settings(project_id)["model_version"] != new_version:
-        studio.update_project(project_id, model_version=new_version)
+class VersionFollower:
+    """Keeps each project on the model_version the backend serves now: its backend's title and the project's setting.
+
+    A finished training and a webhook's memory update both call `follow` from
+    their own threads, in any order: each call reads what is served *now*
+    (model + the project's memory) under one lock, so the last call to finish
+    always leaves the current version, never a stale one. A backend counts as
+    ours when its title starts with a model_version this process has served.
+    """
+
+    def __init__(self, model_version: Callable[[], str], suffix: Callable[[int], str], *, connect: Callable[[], Studio] = Studio.connect):
+        self._model_version = model_version
+        self._suffix = suffix
+        self._connect = connect
+        self._models = {model_version()}
+        self._lock = threading.Lock()
+
+    def follow(self, project_id: int) -> None:
+        with self._lock:
+            model = self._model_version()
+            self._models.add(model)
+            new = model + self._suffix(project_id)
+            studio = self._connect()
+            ours = [b for b in studio.ml_backends(project_id) if any(b.title.startswith(m) for m in self._models)]
+            if not ours:
+                log.info("project %s has no backend registered under a model_version served here: its model_version is left as it is", project_id)
+                return
+            for b in ours:
+                if b.title != new:
+                    studio.update_ml_backend(b.id, title=new)
+            if studio.project_settings(project_id)["model_version"] != new:
+                studio.update_project(project_id, model_version=new)

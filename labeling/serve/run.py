@@ -16,19 +16,13 @@ from starlette.applications import Starlette
 
 from ..errors import LabelingError, PortTaken
 from ..learn.live import LiveMemories
-from ..studio.client import Studio
 from .app import basic_auth_from_env, create_app
-from .connect import follow_new_version
+from .connect import VersionFollower
 from .model import RULES, ModelHolder, load_model
 from .settings import DEFAULT_MAX_CHARS, DEFAULT_PREDICT_TIMEOUT, ServeSettings
 from .trainer import Trainer, TrainingWorker, pull_and_train
 
 log = logging.getLogger("labeling.serve")
-
-
-def _tell_studio(project_id: int, old_version: str, new_version: str) -> None:
-    """After a switch, make the project show the new model's suggestions (the editor shows only the project's model_version)."""
-    follow_new_version(Studio.connect(), project_id, old_version, new_version)
 
 
 def build_backend(
@@ -54,21 +48,11 @@ def build_backend(
     trainer = trainer or pull_and_train(dataset=dataset, exports_dir=exports_dir, models_dir=models_dir, overrides=train_overrides)
     memories: LiveMemories | None = None
 
-    def follow_memory(project_id: int, old_suffix: str, new_suffix: str) -> None:
-        old, new = holder.model_version + old_suffix, holder.model_version + new_suffix
-        studio = Studio.connect()
-        if not any(b.title == old for b in studio.ml_backends(project_id)):
-            log.info("project %s has no backend registered as %s: its model_version is left as it is", project_id, old)
-            return
-        follow_new_version(studio, project_id, old, new)
-
-    def follow_model(project_id: int, old_version: str, new_version: str) -> None:
-        suffix = memories.suffix(project_id) if memories else ""
-        _tell_studio(project_id, old_version + suffix, new_version + suffix)
-
+    follower = VersionFollower(lambda: holder.model_version, lambda pid: memories.suffix(pid) if memories else "")
+    follow = follower.follow if update_project else None
     if learn_dir is not None:
-        memories = LiveMemories(learn_dir, follow=follow_memory if update_project else None)
-    worker = TrainingWorker(holder, trainer, on_switch=follow_model if update_project else None)
+        memories = LiveMemories(learn_dir, follow=follow)
+    worker = TrainingWorker(holder, trainer, on_switch=follow)
     settings = ServeSettings(max_chars=max_chars, train_every=train_every, predict_timeout=predict_timeout)
     app = create_app(holder, worker, settings, auth=auth, memories=memories)
     return app, holder, worker

@@ -54,7 +54,7 @@ class TrainingWorker:
         self.holder = holder
         self.trainer = trainer
         self.loader = loader or (lambda t: load_model(str(t.output_dir), model_version=t.model_version))
-        self.on_switch = on_switch  # called with (project_id, old model_version, new model_version) after a switch; errors are logged, not raised
+        self.on_switch = on_switch  # called with the project id after a switch; errors are logged, not raised
         self._lock = threading.Lock()
         self._state = TrainingState()
         self._thread: threading.Thread | None = None
@@ -93,12 +93,11 @@ class TrainingWorker:
             with self._lock:
                 self._state.state, self._state.error, self._state.finished = "failed", reason, time.time()
             return
-        old_version = self.holder.model_version
         self.holder.swap(model)
         log.info("training for project %s done: now serving %s", project_id, model.model_version)
         if self.on_switch is not None:  # before "succeeded", so a caller who sees it finds the project updated too
             try:
-                self.on_switch(project_id, old_version, model.model_version)
+                self.on_switch(project_id)
             except Exception as exc:
                 log.error("switched to %s but could not tell Label Studio: %s", model.model_version, exc)
         with self._lock:
