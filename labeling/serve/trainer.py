@@ -50,7 +50,9 @@ class TrainingState:
 class TrainingWorker:
     """Starts at most one training at a time; `start` never blocks."""
 
-    def __init__(self, holder: ModelHolder, trainer: Trainer, *, loader: Callable[[Trained], LoadedModel] | None = None, on_switch=None):
+    def __init__(
+        self, holder: ModelHolder, trainer: Trainer, *, loader: Callable[[Trained], LoadedModel] | None = None, on_switch: Callable[[int], None] | None = None
+    ):
         self.holder = holder
         self.trainer = trainer
         self.loader = loader or (lambda t: load_model(str(t.output_dir), model_version=t.model_version))
